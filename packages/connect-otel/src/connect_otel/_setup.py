@@ -1,10 +1,28 @@
-"""Installs the OpenTelemetry providers, exporters and the log bridge (being written)."""
+"""Decides whether export is on and keeps the one installed pipeline.
+
+This module imports no OpenTelemetry: without a token nothing beyond the settings table is
+loaded. The pipeline itself lives in `_pipeline`, imported only when export is on.
+"""
 
 from __future__ import annotations
 
+import atexit
+import os
+import threading
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from connect_otel.settings import Settings
+from connect_otel.settings import Settings, parse_bool, resolve
+
+if TYPE_CHECKING:
+    from connect_otel._pipeline import Pipeline
+
+_lock = threading.Lock()
+_decided = False
+_settings: Settings | None = None
+_pipeline: Pipeline | None = None
+
+SHUTDOWN_AT_EXIT_TIMEOUT = 5.0
 
 
 def activate(
@@ -14,18 +32,54 @@ def activate(
     framework_defaults: Mapping[str, object] | None = None,
     extra_loggers: Sequence[str] = (),
 ) -> Settings | None:
-    """Resolves settings and, when export is on, installs providers. Returns the settings when
-    export is active, None when it is not. Idempotent: later calls return the first result."""
-    raise NotImplementedError
+    """Resolves the settings and, when export is on, installs the pipeline.
+
+    Returns the settings when export is active and None when it is not (no token, export
+    disabled, or OTEL_SDK_DISABLED). Raises `ConfigurationError` for a bad value. Later calls
+    return the first call's result; they only add `extra_loggers` to the log bridge.
+    """
+    global _decided, _settings, _pipeline
+    with _lock:
+        if not _decided:
+            settings = resolve(overrides, framework, framework_defaults)
+            if settings.active and not _sdk_disabled():
+                from connect_otel._pipeline import Pipeline
+
+                _pipeline = Pipeline.install(settings)
+                _settings = settings
+                atexit.register(shutdown, SHUTDOWN_AT_EXIT_TIMEOUT)
+            _decided = True
+        if _pipeline is not None:
+            _pipeline.bridge_loggers(extra_loggers)
+        return _settings
 
 
 def configure(**overrides: object) -> bool:
+    """Turns on OTLP export of traces, metrics and logs when CONNECT_EXPORT_TOKEN is set.
+
+    Keyword arguments override the environment (`export_token=...`, `trace_sample_rate=...`).
+    Returns True when export is active. Safe to call more than once: later calls change nothing.
+    """
     return activate(overrides=overrides) is not None
 
 
-def shutdown(timeout: float = 5.0) -> None:
-    raise NotImplementedError
-
-
 def active_settings() -> Settings | None:
-    raise NotImplementedError
+    """The settings export runs with, or None when export is off."""
+    return _settings
+
+
+def shutdown(timeout: float = 5.0) -> None:
+    """Flushes what is pending and stops exporting, returning within `timeout` seconds even
+    when the endpoint does not answer. Safe to call more than once."""
+    global _pipeline
+    with _lock:
+        pipeline, _pipeline = _pipeline, None
+    if pipeline is not None:
+        pipeline.shutdown(timeout)
+
+
+def _sdk_disabled() -> bool:
+    try:
+        return parse_bool(os.environ.get("OTEL_SDK_DISABLED", ""))
+    except ValueError:
+        return False

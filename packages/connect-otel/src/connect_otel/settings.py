@@ -252,7 +252,9 @@ def resolve(
         raise ConfigurationError(f"Unknown connect-otel setting(s) {unknown}; known: {names}")
     values: dict[str, Any] = {}
     for setting in SETTINGS:
-        source, raw = _lookup(setting, overrides, framework or {}, framework_defaults or {}, environ)
+        source, raw = _lookup(
+            setting, overrides, framework or {}, framework_defaults or {}, environ
+        )
         if source is None:
             values[setting.name.lower()] = setting.default
             continue

@@ -1,0 +1,51 @@
+"""Bridges `logging` into OTLP log records, on the maintained contrib handler."""
+
+from __future__ import annotations
+
+import logging
+
+from opentelemetry.instrumentation.logging.handler import LoggingHandler
+from opentelemetry.util.types import AnyValue
+
+from connect_otel._exporters import exporting_on_this_thread
+
+
+def qualified_type_name(exception_type: type[BaseException]) -> str:
+    """`KeyError` for builtins, `package.module.Name` for everything else."""
+    module = exception_type.__module__
+    if module == "builtins":
+        return exception_type.__qualname__
+    return f"{module}.{exception_type.__qualname__}"
+
+
+class LogBridge(LoggingHandler):
+    """The contrib handler, minus what Connect itself logs and with qualified exception types.
+
+    Records from the `opentelemetry` namespace, and every record produced while this thread is
+    exporting (urllib3's connection errors inside the exporter, say), are skipped: exporting
+    them would feed a failing endpoint with reports of its own failure.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        name = record.name
+        if name.startswith("opentelemetry") or exporting_on_this_thread():
+            return
+        try:
+            super().emit(record)
+        except Exception:
+            # A logging call in the app must never fail because of telemetry.
+            self.handleError(record)
+
+    def _get_attributes(self, record: logging.LogRecord) -> tuple[dict[str, AnyValue], str | None]:
+        # Overrides a private method of the contrib handler; the end-to-end log tests assert
+        # a qualified `exception.type` and fail if the contrib handler stops calling this.
+        attributes, event_name = super()._get_attributes(record)
+        if record.exc_info and record.exc_info[0] is not None:
+            attributes["exception.type"] = qualified_type_name(record.exc_info[0])
+        return attributes, event_name
+
+    def flush(self) -> None:
+        # The contrib handler starts a thread that force-flushes the provider; at interpreter
+        # exit that thread could block on an unreachable endpoint. Connect's own bounded
+        # shutdown flushes instead.
+        pass

@@ -1,0 +1,221 @@
+"""The installed export pipeline: providers, processors, the metric reader and the log bridge.
+
+Where an SDK provider is already installed (a dev toolbar, Sentry's OTel mode, another SDK),
+Connect adds its processor or reader to that provider instead of replacing it. A provider that is
+not the SDK's cannot take processors: that signal is skipped with one warning.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from opentelemetry import _logs, metrics, trace
+from opentelemetry.attributes import BoundedAttributes
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+from connect_otel import _exporters
+from connect_otel._logbridge import LogBridge
+from connect_otel._sampling import ConnectSampler
+from connect_otel.settings import Settings
+
+logger = logging.getLogger("connect_otel")
+
+# Loggers whose records would describe a failing export; Sentry must not turn them into events.
+EXPORT_LOGGERS = ("opentelemetry", "opentelemetry.*")
+
+
+@dataclass
+class Pipeline:
+    settings: Settings
+    resource: Resource
+    shutdowns: list[tuple[str, Callable[[float], object]]] = field(default_factory=list)
+    signals: list[str] = field(default_factory=list)
+    bridge: LogBridge | None = None
+    bridged: list[logging.Logger] = field(default_factory=list)
+
+    @classmethod
+    def install(cls, settings: Settings) -> Pipeline:
+        # The contrib instrumentations read this once, when first instrumenting; Connect speaks
+        # the stable HTTP and database conventions everywhere, as Plain itself does.
+        os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http,database")
+        pipeline = cls(settings, _resource(settings))
+        pipeline._install_traces()
+        pipeline._install_metrics()
+        if settings.export_logs:
+            pipeline._install_logs()
+        _keep_out_of_sentry()
+        os.register_at_fork(after_in_child=pipeline._renew_instance_identity)
+        logger.info(
+            "Connect is exporting %s to %s (trace sample rate %g)",
+            ", ".join(pipeline.signals) or "nothing",
+            urlsplit(settings.export_url).netloc,
+            settings.trace_sample_rate,
+        )
+        return pipeline
+
+    def _install_traces(self) -> None:
+        processor = BatchSpanProcessor(_exporters.span_exporter(self.settings))
+        current = trace.get_tracer_provider()
+        if isinstance(current, TracerProvider):
+            current.add_span_processor(processor)
+        elif isinstance(current, trace.ProxyTracerProvider):
+            provider = TracerProvider(
+                sampler=ConnectSampler(self.settings),
+                resource=self.resource,
+                shutdown_on_exit=False,
+            )
+            provider.add_span_processor(processor)
+            trace.set_tracer_provider(provider)
+        else:
+            _warn_foreign("tracer", current)
+            processor.shutdown()
+            return
+        self.shutdowns.append(("traces", lambda seconds: processor.shutdown()))
+        self.signals.append("traces")
+
+    def _install_metrics(self) -> None:
+        reader = PeriodicExportingMetricReader(
+            _exporters.metric_exporter(self.settings),
+            export_interval_millis=self.settings.metrics_interval * 1000,
+            export_timeout_millis=self.settings.export_timeout * 1000,
+        )
+        current = metrics.get_meter_provider()
+        if isinstance(current, MeterProvider):
+            current.add_metric_reader(reader)
+        elif type(current).__name__ == "_ProxyMeterProvider":
+            provider = MeterProvider(
+                metric_readers=[reader], resource=self.resource, shutdown_on_exit=False
+            )
+            metrics.set_meter_provider(provider)
+        else:
+            _warn_foreign("meter", current)
+            reader.shutdown()
+            return
+        self.shutdowns.append(
+            ("metrics", lambda seconds: reader.shutdown(timeout_millis=seconds * 1000))
+        )
+        self.signals.append("metrics")
+
+    def _install_logs(self) -> None:
+        processor = BatchLogRecordProcessor(_exporters.log_exporter(self.settings))
+        current = _logs.get_logger_provider()
+        if isinstance(current, LoggerProvider):
+            current.add_log_record_processor(processor)
+            provider = current
+        elif type(current).__name__ == "ProxyLoggerProvider":
+            provider = LoggerProvider(resource=self.resource, shutdown_on_exit=False)
+            provider.add_log_record_processor(processor)
+            _logs.set_logger_provider(provider)
+        else:
+            _warn_foreign("logger", current)
+            processor.shutdown()
+            return
+        self.shutdowns.append(("logs", lambda seconds: processor.shutdown()))
+        self.signals.append("logs")
+        self.bridge = LogBridge(level=self.settings.log_level, logger_provider=provider)
+        root = logging.getLogger()
+        # Widen the root logger to the export floor so getLogger(__name__) records reach the
+        # bridge; never narrow a level the app chose.
+        if root.getEffectiveLevel() > self.settings.log_level:
+            root.setLevel(self.settings.log_level)
+        self._attach(root)
+
+    def bridge_loggers(self, names: Iterable[str]) -> None:
+        """Adds the bridge to loggers that do not propagate to root (Plain's `plain`, `app`)."""
+        for name in names:
+            named = logging.getLogger(name)
+            if not named.propagate:
+                self._attach(named)
+
+    def _attach(self, target: logging.Logger) -> None:
+        if self.bridge is not None and self.bridge not in target.handlers:
+            target.addHandler(self.bridge)
+            self.bridged.append(target)
+
+    def _renew_instance_identity(self) -> None:
+        # A pre-fork server's workers inherit the master's resource; each worker must be told
+        # apart. Every provider shares this one Resource object, so renewing its attributes
+        # renews them for every signal. Resource keeps them in a private frozen mapping; the
+        # pre-fork end-to-end test fails if that stops taking effect.
+        attributes = dict(self.resource.attributes)
+        attributes.update(_instance_identity())
+        self.resource._attributes = BoundedAttributes(attributes=attributes, immutable=True)
+
+    def shutdown(self, timeout: float) -> None:
+        """Flushes and stops every signal in parallel, giving up after `timeout` seconds."""
+        for target in self.bridged:
+            target.removeHandler(self.bridge)  # type: ignore[arg-type]
+        deadline = time.monotonic() + timeout
+        threads = [
+            threading.Thread(
+                target=_quietly, args=(stop, timeout), name=f"connect-stop-{signal}", daemon=True
+            )
+            for signal, stop in self.shutdowns
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        unfinished = [thread.name for thread in threads if thread.is_alive()]
+        if unfinished:
+            logger.warning(
+                "Connect shutdown gave up after %gs with data still unsent (%s): the endpoint "
+                "did not answer in time",
+                timeout,
+                ", ".join(unfinished),
+            )
+
+
+def _quietly(stop: Callable[[float], object], timeout: float) -> None:
+    with _exporters.exporting():
+        try:
+            stop(timeout)
+        except Exception:
+            logger.debug("Connect shutdown step failed", exc_info=True)
+
+
+def _instance_identity() -> dict[str, str | int]:
+    return {"service.instance.id": str(uuid.uuid4()), "process.pid": os.getpid()}
+
+
+def _resource(settings: Settings) -> Resource:
+    attributes: dict[str, str | int] = {**_instance_identity()}
+    if settings.service_name:
+        attributes["service.name"] = settings.service_name
+    if settings.service_version:
+        attributes["service.version"] = settings.service_version
+    if settings.environment:
+        attributes["deployment.environment.name"] = settings.environment
+    # Resource.create adds OTEL_RESOURCE_ATTRIBUTES and the SDK's own attributes beneath these.
+    return Resource.create(attributes)
+
+
+def _warn_foreign(kind: str, provider: object) -> None:
+    logger.warning(
+        "Connect did not export this signal: a %s provider that is not the OpenTelemetry SDK's "
+        "(%s) is already installed and cannot take Connect's exporter",
+        kind,
+        type(provider).__qualname__,
+    )
+
+
+def _keep_out_of_sentry() -> None:
+    try:
+        from sentry_sdk.integrations.logging import ignore_logger
+    except ImportError:
+        return
+    for name in EXPORT_LOGGERS:
+        ignore_logger(name)

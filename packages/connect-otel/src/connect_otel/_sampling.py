@@ -1,0 +1,52 @@
+"""Sampling: parent-based at the configured rate, and no traces for excluded paths."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace.sampling import (
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+    TraceIdRatioBased,
+)
+from opentelemetry.trace import Link, SpanKind
+from opentelemetry.trace.span import TraceState
+from opentelemetry.util.types import Attributes
+
+from connect_otel.settings import Settings
+
+
+class ConnectSampler(Sampler):
+    """Drops server spans for excluded paths, then defers to ParentBased(TraceIdRatioBased).
+
+    Instrumentations that take an exclusion list never start those spans; this catches
+    frameworks that instrument themselves, using the path attribute known at span start.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._delegate = ParentBased(TraceIdRatioBased(settings.trace_sample_rate))
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        if kind is SpanKind.SERVER and attributes and self._settings.excluded_paths:
+            path = attributes.get("url.path") or attributes.get("http.target")
+            if isinstance(path, str) and self._settings.path_is_excluded(path.split("?", 1)[0]):
+                return SamplingResult(Decision.DROP, None, None)
+        return self._delegate.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        return f"ConnectSampler{{{self._delegate.get_description()}}}"
