@@ -119,7 +119,7 @@ def parse_paths(value: object) -> tuple[str, ...]:
 class Setting(Generic[T]):
     name: str
     parse: Callable[[object], T]
-    default: T
+    default: object  # as a user would write it; parsed like any other value
     doc: str
     otel_env: tuple[str, ...] = ()
 
@@ -150,7 +150,7 @@ SETTINGS: tuple[Setting[Any], ...] = (
         "traceparent's decision is kept). Metrics are not sampled.",
     ),
     Setting("EXPORT_LOGS", parse_bool, True, "Bridge `logging` into OTLP log records."),
-    Setting("LOG_LEVEL", parse_level, logging.INFO, "Minimum level exported (name or int)."),
+    Setting("LOG_LEVEL", parse_level, "INFO", "Minimum level exported (name or int)."),
     Setting(
         "SERVICE_NAME",
         parse_text,
@@ -173,7 +173,7 @@ SETTINGS: tuple[Setting[Any], ...] = (
     Setting(
         "EXCLUDED_PATHS",
         parse_paths,
-        ("/health", "/healthz", "/readyz", "/livez", "/favicon.ico", "/static/", "/assets/"),
+        "/health,/healthz,/readyz,/livez,/favicon.ico,/static/,/assets/",
         "Request paths that produce no spans. A path ending in '/' covers everything below it.",
     ),
     Setting(
@@ -256,8 +256,7 @@ def resolve(
             setting, overrides, framework or {}, framework_defaults or {}, environ
         )
         if source is None:
-            values[setting.name.lower()] = setting.default
-            continue
+            source, raw = "default", setting.default
         try:
             values[setting.name.lower()] = setting.parse(raw)
         except ValueError as accepted:
@@ -265,6 +264,17 @@ def resolve(
                 f"{source} = {raw!r} is not valid for CONNECT_{setting.name}: expected {accepted}"
             ) from None
     return Settings(**values)
+
+
+def markdown_table() -> str:
+    """The settings as the README shows them."""
+    rows = ["| setting | default | environment | meaning |", "| --- | --- | --- | --- |"]
+    for setting in SETTINGS:
+        variables = ", ".join(f"`{name}`" for name in setting.env_names)
+        rows.append(
+            f"| `CONNECT_{setting.name}` | `{setting.default!r}` | {variables} | {setting.doc} |"
+        )
+    return "\n".join(rows)
 
 
 def _lookup(

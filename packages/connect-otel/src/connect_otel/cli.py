@@ -1,0 +1,162 @@
+"""`connect-otel check`: sends one span, one metric and one log record to the configured endpoint
+and says, per signal, whether it was accepted.
+
+The pipeline's exporters only report success or failure; this talks HTTP itself so that it can
+tell a bad token from an unreachable host from a server error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import logging
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from connect_otel.settings import (
+    SETTINGS,
+    ConfigurationError,
+    Settings,
+    markdown_table,
+    resolve,
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    signal: str
+    ok: bool
+    verdict: str
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="connect-otel", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="send one test span, metric and log record")
+    check.add_argument("--url", help="override CONNECT_EXPORT_URL")
+    check.add_argument("--token", help="override CONNECT_EXPORT_TOKEN")
+    listing = commands.add_parser("settings", help="list every setting, its default and variables")
+    listing.add_argument("--markdown", action="store_true", help="as the README's table")
+    args = parser.parse_args(argv)
+    if args.command == "settings":
+        print(markdown_table() if args.markdown else _settings_listing())
+        return 0
+
+    overrides = {k: v for k, v in {"export_url": args.url, "export_token": args.token}.items() if v}
+    try:
+        settings = resolve(overrides)
+    except ConfigurationError as error:
+        print(f"connect-otel: {error}", file=sys.stderr)
+        return 2
+    if not settings.export_token:
+        print("connect-otel: CONNECT_EXPORT_TOKEN is not set, so nothing would be exported.")
+        return 2
+    print(f"Checking {settings.export_url} with a {len(settings.export_token)}-character token")
+    outcomes = [_send(settings, signal, build) for signal, build in _PAYLOADS.items()]
+    for outcome in outcomes:
+        print(f"  {outcome.signal:<8} {'ok  ' if outcome.ok else 'FAIL'} {outcome.verdict}")
+    return 0 if all(outcome.ok for outcome in outcomes) else 1
+
+
+def _send(settings: Settings, signal: str, build: Callable[[Settings], bytes]) -> Outcome:
+    request = urllib.request.Request(
+        f"{settings.export_url}/v1/{signal}",
+        data=gzip.compress(build(settings)),
+        method="POST",
+        headers={
+            "Content-Type": "application/x-protobuf",
+            "Content-Encoding": "gzip",
+            "Authorization": f"Bearer {settings.export_token}",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=settings.export_timeout) as response:
+            return Outcome(signal, True, f"accepted (HTTP {response.status})")
+    except urllib.error.HTTPError as error:
+        if error.code in (401, 403):
+            return Outcome(signal, False, f"rejected: bad token (HTTP {error.code})")
+        return Outcome(signal, False, f"rejected: HTTP {error.code} {error.reason}")
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        return Outcome(signal, False, f"unreachable: {reason}")
+
+
+def _resource_attributes(settings: Settings) -> dict[str, str]:
+    return {"service.name": settings.service_name or "connect-otel-check"}
+
+
+def _span_payload(settings: Settings) -> bytes:
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    captured = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create(_resource_attributes(settings)))
+    provider.add_span_processor(SimpleSpanProcessor(captured))
+    with provider.get_tracer("connect_otel.check").start_as_current_span("connect-otel check"):
+        pass
+    provider.shutdown()
+    payload: bytes = encode_spans(captured.get_finished_spans()).SerializeToString()
+    return payload
+
+
+def _metric_payload(settings: Settings) -> bytes:
+    from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metrics
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.resources import Resource
+
+    reader = InMemoryMetricReader()
+    provider = MeterProvider(
+        metric_readers=[reader], resource=Resource.create(_resource_attributes(settings))
+    )
+    provider.get_meter("connect_otel.check").create_counter("connect.check").add(1)
+    data = reader.get_metrics_data()
+    provider.shutdown()
+    assert data is not None
+    payload: bytes = encode_metrics(data).SerializeToString()
+    return payload
+
+
+def _log_payload(settings: Settings) -> bytes:
+    from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
+    from opentelemetry.sdk.resources import Resource
+
+    from connect_otel._logbridge import LogBridge
+
+    captured = InMemoryLogRecordExporter()
+    provider = LoggerProvider(resource=Resource.create(_resource_attributes(settings)))
+    provider.add_log_record_processor(SimpleLogRecordProcessor(captured))
+    record = logging.LogRecord(
+        "connect_otel.check", logging.INFO, __file__, 0, "connect-otel check", None, None
+    )
+    LogBridge(logger_provider=provider).emit(record)
+    provider.shutdown()
+    payload: bytes = encode_logs(captured.get_finished_logs()).SerializeToString()
+    return payload
+
+
+_PAYLOADS: dict[str, Callable[[Settings], bytes]] = {
+    "traces": _span_payload,
+    "metrics": _metric_payload,
+    "logs": _log_payload,
+}
+
+
+def _settings_listing() -> str:
+    return "\n".join(
+        f"CONNECT_{setting.name} (default {setting.default!r})\n    {setting.doc}\n"
+        f"    environment: {', '.join(setting.env_names)}"
+        for setting in SETTINGS
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

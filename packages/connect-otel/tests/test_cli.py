@@ -1,0 +1,57 @@
+"""`connect-otel check` against a good endpoint, a bad token and an unreachable host."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from connect_integration.receiver import Receiver
+from connect_integration.scripts import clean_environ
+from connect_integration.servers import free_port
+
+
+def check(url: str, token: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "connect_otel.cli", "check"],
+        env=clean_environ(CONNECT_EXPORT_URL=url, CONNECT_EXPORT_TOKEN=token),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_accepted_by_a_good_endpoint(receiver: Receiver) -> None:
+    result = check(receiver.url, "test-token")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for signal in ("traces", "metrics", "logs"):
+        assert f"{signal:<8} ok   accepted (HTTP 200)" in result.stdout
+    assert [s.name for s in receiver.spans()] == ["connect-otel check"]
+    assert [m.name for m in receiver.metrics()] == ["connect.check"]
+    assert [log.body for log in receiver.logs()] == ["connect-otel check"]
+    assert "test-token" not in result.stdout
+
+
+def test_bad_token_is_named(receiver: Receiver) -> None:
+    result = check(receiver.url, "wrong-token")
+    assert result.returncode == 1
+    assert result.stdout.count("rejected: bad token (HTTP 401)") == 3
+    assert receiver.spans() == []
+
+
+def test_unreachable_endpoint_is_named() -> None:
+    result = check(f"http://127.0.0.1:{free_port()}", "test-token")
+    assert result.returncode == 1
+    assert result.stdout.count("unreachable:") == 3
+    assert "Connection refused" in result.stdout
+
+
+def test_missing_token_says_so() -> None:
+    result = check("http://127.0.0.1:9", "")
+    assert result.returncode == 2
+    assert "CONNECT_EXPORT_TOKEN is not set" in result.stdout
+
+
+def test_bad_setting_is_named() -> None:
+    result = check("not-a-url", "t")
+    assert result.returncode == 2
+    assert "CONNECT_EXPORT_URL" in result.stderr
