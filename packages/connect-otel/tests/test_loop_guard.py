@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 import pytest
+
 from connect_integration.receiver import Receiver
 from connect_integration.scripts import clean_environ
 

@@ -4,6 +4,7 @@ decision is kept either way. Metrics are not sampled."""
 from __future__ import annotations
 
 import pytest
+
 from connect_integration.receiver import Receiver
 from connect_integration.scripts import run_python
 

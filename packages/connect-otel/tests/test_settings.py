@@ -4,6 +4,7 @@ import logging
 import re
 
 import pytest
+
 from connect_otel.settings import SETTINGS, ConfigurationError, Settings, resolve
 
 

@@ -7,8 +7,9 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import connect_otel
 from opentelemetry import metrics, trace
+
+import connect_otel
 
 connect_otel.configure()
 tracer = trace.get_tracer("prefork_app")
