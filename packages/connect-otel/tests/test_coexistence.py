@@ -52,7 +52,11 @@ def test_sdk_providers_installed_first_get_connect_added(
         connect_otel.shutdown()
         print(json.dumps({
             "spans": [s.name for s in toolbar_spans.get_finished_spans()],
-            "logs": [r.log_record.body for r in toolbar_logs.get_finished_logs()],
+            "logs": [
+                r.log_record.body
+                for r in toolbar_logs.get_finished_logs()
+                if r.instrumentation_scope.name == "app"
+            ],
             "metrics": toolbar_metric_names,
         }))
         """,

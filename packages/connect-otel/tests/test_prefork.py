@@ -36,25 +36,29 @@ def test_every_preforked_worker_exports_under_its_own_identity(
             if len(pids) == 2:
                 break
         assert len(pids) == 2, "both workers served"
+
+        def instance_of(pid: str, r: Receiver) -> set[str]:
+            return {
+                log.resource["service.instance.id"]
+                for log in r.logs()
+                if log.body == f"handled by {pid}"
+            }
+
         receiver.wait_for(
             lambda r: (
-                {s.resource.get("process.pid") for s in r.spans()} >= {int(p) for p in pids}
-                and {log.resource.get("process.pid") for log in r.logs()} >= {int(p) for p in pids}
-                and {m.resource.get("process.pid") for m in r.metrics()} >= {int(p) for p in pids}
+                all(instance_of(pid, r) for pid in pids)
+                and len({m.resource["service.instance.id"] for m in r.metrics()}) == 2
             ),
             timeout=30,
         )
 
-    for signal in (receiver.spans(), receiver.logs(), receiver.metrics()):
-        instance_by_pid = {
-            item.resource["process.pid"]: item.resource["service.instance.id"]
-            for item in signal
-            if str(item.resource["process.pid"]) in pids
-        }
-        assert len(set(instance_by_pid.values())) == 2, "each worker has its own instance id"
+    by_pid = {pid: instance_of(pid, receiver) for pid in pids}
+    assert all(len(ids) == 1 for ids in by_pid.values()), by_pid
+    workers = {ids.pop() for ids in by_pid.values()}
+    assert len(workers) == 2, "each worker has its own service.instance.id"
+    assert {s.resource["service.instance.id"] for s in receiver.spans()} == workers
+    assert {m.resource["service.instance.id"] for m in receiver.metrics()} == workers
     for span in receiver.spans():
-        body = f"handled by {span.resource['process.pid']}"
-        matching = [
-            log for log in receiver.logs() if (log.trace_id, log.body) == (span.trace_id, body)
-        ]
-        assert len(matching) == 1
+        (log,) = [log for log in receiver.logs() if log.trace_id == span.trace_id]
+        assert log.span_id == span.span_id
+        assert log.resource["service.instance.id"] == span.resource["service.instance.id"]

@@ -81,7 +81,13 @@ def test_blackholed_endpoint_costs_the_app_no_latency(
         connect_otel.shutdown(timeout=1.0)
         print(json.dumps(slowest))
         """,
-        {**export_env, "OTEL_BSP_MAX_QUEUE_SIZE": "256", "OTEL_BLRP_MAX_QUEUE_SIZE": "256"},
+        {
+            **export_env,
+            "OTEL_BSP_MAX_QUEUE_SIZE": "256",
+            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "64",
+            "OTEL_BLRP_MAX_QUEUE_SIZE": "256",
+            "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE": "64",
+        },
     )
     slowest = json.loads(result.stdout.splitlines()[-1])
     # A request that waited on the blackholed export would take the 10 s export timeout.

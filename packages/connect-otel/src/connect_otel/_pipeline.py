@@ -11,13 +11,11 @@ import logging
 import os
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from opentelemetry import _logs, metrics, trace
-from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
@@ -57,7 +55,6 @@ class Pipeline:
         if settings.export_logs:
             pipeline._install_logs()
         _keep_out_of_sentry()
-        os.register_at_fork(after_in_child=pipeline._renew_instance_identity)
         logger.info(
             "Connect is exporting %s to %s (trace sample rate %g)",
             ", ".join(pipeline.signals) or "nothing",
@@ -145,15 +142,6 @@ class Pipeline:
             target.addHandler(self.bridge)
             self.bridged.append(target)
 
-    def _renew_instance_identity(self) -> None:
-        # A pre-fork server's workers inherit the master's resource; each worker must be told
-        # apart. Every provider shares this one Resource object, so renewing its attributes
-        # renews them for every signal. Resource keeps them in a private frozen mapping; the
-        # pre-fork end-to-end test fails if that stops taking effect.
-        attributes = dict(self.resource.attributes)
-        attributes.update(_instance_identity())
-        self.resource._attributes = BoundedAttributes(attributes=attributes, immutable=True)
-
     def shutdown(self, timeout: float) -> None:
         """Flushes and stops every signal in parallel, giving up after `timeout` seconds."""
         for target in self.bridged:
@@ -187,19 +175,16 @@ def _quietly(stop: Callable[[float], object], timeout: float) -> None:
             logger.debug("Connect shutdown step failed", exc_info=True)
 
 
-def _instance_identity() -> dict[str, str | int]:
-    return {"service.instance.id": str(uuid.uuid4()), "process.pid": os.getpid()}
-
-
 def _resource(settings: Settings) -> Resource:
-    attributes: dict[str, str | int] = {**_instance_identity()}
+    attributes: dict[str, str] = {}
     if settings.service_name:
         attributes["service.name"] = settings.service_name
     if settings.service_version:
         attributes["service.version"] = settings.service_version
     if settings.environment:
         attributes["deployment.environment.name"] = settings.environment
-    # Resource.create adds OTEL_RESOURCE_ATTRIBUTES and the SDK's own attributes beneath these.
+    # Resource.create adds OTEL_RESOURCE_ATTRIBUTES and the SDK's own attributes, among them a
+    # `service.instance.id` that every provider renews in a forked worker.
     return Resource.create(attributes)
 
 
