@@ -1,0 +1,115 @@
+"""Browser-side test support: Debian's Chromium under Playwright, and a tiny site that serves
+pages carrying the beacon bundle."""
+
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page
+
+from connect_integration.receiver import Receiver
+
+ROOT = Path(__file__).parents[3]
+BUNDLE = (
+    ROOT / "packages/connect-pageviews/src/connect_pageviews/static/connect_pageviews/pageviews.js"
+)
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps dialling out, which this machine refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TOKEN = "pv_test_token"
+
+
+@dataclass
+class Site:
+    """Serves pages registered by a test; /pageviews.js is the committed bundle."""
+
+    pages: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+    url: str = ""
+
+    def page(self, path: str, body: str, headers: dict[str, str] | None = None) -> str:
+        self.pages[path] = (body, headers or {})
+        return self.url + path
+
+
+@dataclass
+class Tab:
+    """A Playwright page and the page errors and console errors it has shown."""
+
+    page: Page
+    problems: list[str]
+
+
+def script_tag(receiver: Receiver, **attributes: str | None) -> str:
+    """The tag as connect-pageviews renders it; pass None to leave an attribute out."""
+    values: dict[str, str | None] = {
+        "data-token": TOKEN,
+        "data-pageviews-url": receiver.beacon_url,
+        "data-identity": "",
+        "data-trace-id": "",
+        "data-route": "",
+    }
+    values.update({name.replace("_", "-"): value for name, value in attributes.items()})
+    rendered = " ".join(
+        f'{name}="{html.escape(value)}"' for name, value in values.items() if value is not None
+    )
+    return f'<script async src="/pageviews.js" {rendered}></script>'
+
+
+def document(title: str, *scripts: str, body: str = "") -> str:
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"</head><body>{body}{''.join(scripts)}</body></html>"
+    )
+
+
+@contextmanager
+def serve_site() -> Iterator[Site]:
+    served = Site()
+    bundle = BUNDLE.read_bytes()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0]
+            headers: dict[str, str]
+            if path == "/pageviews.js":
+                status, body, headers = 200, bundle, {"Content-Type": "text/javascript"}
+            elif path in served.pages:
+                text, extra = served.pages[path]
+                headers = {"Content-Type": "text/html; charset=utf-8", **extra}
+                status, body = 200, text.encode()
+            elif path == "/favicon.ico":
+                status, body, headers = 204, b"", {}
+            else:
+                status, body, headers = 404, b"not found", {"Content-Type": "text/plain"}
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    served.url = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield served
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,62 @@
+"""Real headless Chromium (Debian's), real pages served over HTTP, beacons collected by the
+local receiver on another port: a cross-origin endpoint, as in production."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, sync_playwright
+
+from connect_integration.browser import CHROMIUM, CHROMIUM_ARGS, Site, Tab, serve_site
+from connect_integration.receiver import Receiver
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's Chromium is missing: run integration/bin/setup")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            # Playwright turns the back-forward cache off by default; the bfcache test needs it.
+            ignore_default_args=["--disable-back-forward-cache"],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as running:
+        yield running
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    with serve_site() as served:
+        yield served
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    fresh = browser.new_context()
+    yield fresh
+    fresh.close()
+
+
+@pytest.fixture
+def tab(context: BrowserContext) -> Iterator[Tab]:
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type in ("error", "warning"):
+            problems.append(f"console {message.type}: {message.text}")
+
+    page.on("console", on_console)
+    yield Tab(page, problems)
+    assert problems == [], "the beacon must never throw or log"
