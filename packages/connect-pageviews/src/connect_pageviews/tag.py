@@ -1,0 +1,82 @@
+"""Renders the page-view tag from settings and what the request knows. Framework-free: the
+Django, Jinja and Plain integrations gather the request's facts and call `render_tag`."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from connect_pageviews.bundle import bundle_bytes, integrity
+from connect_pageviews.identity import encrypt_identity
+from connect_pageviews.settings import PageviewsSettings
+
+_trace_api: Any = None
+
+
+def current_trace_id() -> str:
+    """The active OpenTelemetry trace id as 32 hex digits, or "" (also without OpenTelemetry,
+    which connect-pageviews never requires)."""
+    global _trace_api
+    if _trace_api is None:
+        try:
+            from opentelemetry import trace
+        except ImportError:
+            _trace_api = False
+        else:
+            _trace_api = trace
+    if not _trace_api:
+        return ""
+    context = _trace_api.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else ""
+
+
+def route_pattern(route: str | None) -> str:
+    """Route patterns begin with "/", as the `http.route` span attribute has them."""
+    if not route:
+        return ""
+    return route if route.startswith("/") else "/" + route
+
+
+def render_tag(
+    settings: PageviewsSettings,
+    *,
+    script_src: str | None,
+    user_id: object | None = None,
+    route: str | None = None,
+    trace_id: str | None = None,
+    nonce: str | None = None,
+) -> str:
+    """The `<script>` tag, or "" while CONNECT_PAGEVIEWS_TOKEN is unset.
+
+    `script_src` is the static URL of the bundle; with `None` (or the inline setting) the bundle
+    is embedded instead. `trace_id=None` means the active OpenTelemetry span's trace.
+    """
+    if not settings.enabled:
+        return ""
+    identity = ""
+    if settings.pageviews_identity_key and user_id is not None:
+        identity = encrypt_identity(user_id, settings.pageviews_identity_key)
+    attributes: dict[str, str | None] = {
+        "data-token": settings.pageviews_token,
+        "data-pageviews-url": settings.pageviews_url,
+        "data-identity": identity,
+        "data-trace-id": current_trace_id() if trace_id is None else trace_id,
+        "data-route": route_pattern(route),
+        "nonce": nonce or None,
+    }
+    inline = settings.pageviews_inline or script_src is None
+    if not inline:
+        attributes = {
+            "async": "",
+            "src": script_src,
+            "integrity": integrity(),
+            "crossorigin": "anonymous",
+            **attributes,
+        }
+    rendered = " ".join(
+        name if value == "" and name == "async" else f'{name}="{html.escape(value, quote=True)}"'
+        for name, value in attributes.items()
+        if value is not None
+    )
+    body = bundle_bytes().decode() if inline else ""
+    return f"<script {rendered}>{body}</script>"
