@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import tarfile
@@ -111,3 +112,31 @@ def test_beacon_bundle_is_in_the_wheel_and_the_sdist(dist: Path) -> None:
     assert wheel.read(BUNDLE) == source
     with tarfile.open(artifact(dist, "connect_pageviews-*.tar.gz")) as sdist:
         assert [n for n in sdist.getnames() if n.endswith("src/" + BUNDLE)]
+
+
+def test_connect_pageviews_alone_renders_serves_and_encrypts_without_opentelemetry(
+    dist: Path, venv: Venv
+) -> None:
+    venv.install(str(artifact(dist, "connect_pageviews-*.whl")) + "[jinja]")
+    for absent in ("opentelemetry", "connect_otel", "django"):
+        assert not venv.importable(absent), f"{absent} came with connect-pageviews"
+    result = venv.run(
+        """
+        import json
+        import jinja2
+        from connect_pageviews import decrypt_identity, encrypt_identity, resolve
+        from connect_pageviews.bundle import bundle_bytes
+        from connect_pageviews.jinja import PageviewsExtension, configure
+
+        env = jinja2.Environment(extensions=[PageviewsExtension])
+        configure(env, resolve())
+        tag = env.from_string("{% connect_pageviews %}").render()
+        user = decrypt_identity(encrypt_identity(42, "k"), "k")
+        print(json.dumps([tag, len(bundle_bytes()), user]))
+        """,
+        CONNECT_PAGEVIEWS_TOKEN="pv_alone",
+    )
+    tag, size, user = json.loads(result.stdout)
+    assert tag.startswith('<script data-token="pv_alone"') and 'data-trace-id=""' in tag
+    assert int(size) == (ROOT / "packages/connect-pageviews/src" / BUNDLE).stat().st_size
+    assert user == "42"

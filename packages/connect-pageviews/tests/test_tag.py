@@ -144,6 +144,7 @@ def test_trace_id_is_the_active_spans() -> None:
         ("pageviews_url", "beacon.example.com", "http:// or https://"),
         ("pageviews_inline", "sometimes", "true or false"),
         ("pageviews_user_id", "not a path!", "dotted path"),
+        ("pageviews_user_id", 42, "a function"),
         ("pageviews_identity_key", "two\nlines", "single-line"),
     ],
 )
@@ -166,3 +167,13 @@ def test_environment_then_framework_then_default() -> None:
     env = {"PLAIN_CONNECT_PAGEVIEWS_TOKEN": "from-env"}
     assert resolve(framework=framework, environ=env).pageviews_token == "from-env"
     assert resolve({"pageviews_token": "kw"}, framework, env).pageviews_token == "kw"
+
+
+def test_readme_lists_every_setting_with_its_default() -> None:
+    from pathlib import Path
+
+    from connect_pageviews.settings import SETTINGS
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    for setting in SETTINGS:
+        assert f"| `CONNECT_{setting.name}` | `{setting.default!r}`".replace("'", '"') in readme

@@ -9,6 +9,7 @@ embedded inline unless `environment.connect_pageviews_script_src` says where it 
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,8 @@ from markupsafe import Markup
 from connect_pageviews._startup import announce
 from connect_pageviews.settings import PageviewsSettings, resolve
 from connect_pageviews.tag import render_tag
+
+logger = logging.getLogger("connect_pageviews")
 
 ScriptSource = Callable[[Any], "str | None"]
 UserId = Callable[[Any], object]
@@ -60,9 +63,9 @@ class PageviewsExtension(Extension):
         html = render_tag(
             settings,
             script_src=script_src(request) if script_src and request is not None else None,
-            user_id=user_id(request) if request is not None else None,
+            user_id=_user_id_or_none(user_id, request),
             route=_route(request),
-            nonce=nonce or getattr(request, "csp_nonce", None),
+            nonce=nonce if nonce is not None else _request_nonce(request),
         )
         return Markup(html)  # every value in it is escaped by render_tag
 
@@ -73,13 +76,14 @@ def configure(
     script_src: ScriptSource | None = None,
 ) -> None:
     """Applies validated settings to an environment that has the extension (start-up only)."""
-    user_hook = _import(settings.pageviews_user_id) if settings.pageviews_user_id else None
-    environment.extend(
-        connect_pageviews_settings=settings,
-        connect_pageviews_user_id=user_hook,
+    # Environment.extend only adds missing attributes; these replace the extension's defaults.
+    environment.connect_pageviews_settings = settings  # type: ignore[attr-defined]
+    lookup = settings.pageviews_user_id
+    environment.connect_pageviews_user_id = (  # type: ignore[attr-defined]
+        _import(lookup) if isinstance(lookup, str) and lookup else lookup or None
     )
     if script_src is not None:
-        environment.extend(connect_pageviews_script_src=script_src)
+        environment.connect_pageviews_script_src = script_src  # type: ignore[attr-defined]
     announce(settings)
 
 
@@ -89,12 +93,32 @@ def _import(dotted: str) -> UserId:
     return function
 
 
+def _user_id_or_none(user_id: UserId, request: Any) -> object:
+    if request is None:
+        return None
+    try:
+        return user_id(request)
+    except Exception:
+        # The page must render even when the app's user lookup fails: counted, not attributed.
+        logger.exception("connect_pageviews: finding the signed-in user failed")
+        return None
+
+
 def _flask_login_user_id(request: Any) -> object:
     try:
+        from flask import has_request_context
         from flask_login import current_user
     except ImportError:
         return None
+    if not has_request_context() or current_user is None:
+        return None
     return current_user.get_id() if current_user.is_authenticated else None
+
+
+def _request_nonce(request: Any) -> str | None:
+    # A lazy nonce (django-csp style) is falsy until read: test for presence, not truth.
+    found = getattr(request, "csp_nonce", None)
+    return None if found is None else str(found)
 
 
 def _route(request: Any) -> str | None:

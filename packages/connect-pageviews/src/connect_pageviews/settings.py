@@ -56,10 +56,12 @@ def _bool(value: object) -> bool:
     raise ValueError("true or false")
 
 
-def _dotted(value: object) -> str:
+def _function(value: object) -> str | Callable[[Any], object]:
+    if callable(value):
+        return value
     if isinstance(value, str) and (value == "" or re.fullmatch(r"[\w.]+[.:][\w]+", value)):
         return value
-    raise ValueError("a dotted path to a function, e.g. myapp.auth.current_user_id")
+    raise ValueError("a function, or its dotted path, e.g. myapp.auth.current_user_id")
 
 
 @dataclass(frozen=True)
@@ -98,9 +100,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "PAGEVIEWS_USER_ID",
-        _dotted,
+        _function,
         "",
-        "Jinja apps without Flask-Login: dotted path of a function `request -> user id | None`.",
+        "Jinja apps without Flask-Login: a function `request -> user id | None`, or its path.",
     ),
 )
 
@@ -111,7 +113,7 @@ class PageviewsSettings:
     pageviews_identity_key: str
     pageviews_url: str
     pageviews_inline: bool
-    pageviews_user_id: str
+    pageviews_user_id: str | Callable[[Any], object]
 
     @property
     def enabled(self) -> bool:

@@ -23,13 +23,16 @@ def connect_pageviews(context: template.Context, nonce: str | None = None) -> Sa
     request: Any = context.get("request")
     user = getattr(request, "user", None)
     match = getattr(request, "resolver_match", None)
-    # django-csp and Django 6 both put the nonce on the request; Django 6 also in the context.
-    nonce = nonce or getattr(request, "csp_nonce", None) or context.get("csp_nonce")
+    # django-csp and Django 6 put a lazy nonce on the request (Django 6 also in the context).
+    # Lazy nonces are falsy until read, so test for presence, not truth.
+    for found in (getattr(request, "csp_nonce", None), context.get("csp_nonce")):
+        if nonce is None and found is not None:
+            nonce = str(found)
     html = render_tag(
         settings,
         script_src=None if settings.pageviews_inline else static(STATIC_PATH),
         user_id=user.pk if user is not None and user.is_authenticated else None,
         route=getattr(match, "route", None),
-        nonce=str(nonce) if nonce else None,
+        nonce=nonce,
     )
     return mark_safe(html)  # every value in it is escaped by render_tag
