@@ -1,0 +1,17 @@
+from django.contrib.staticfiles.views import serve
+from django.urls import path, re_path
+
+from example import views
+
+urlpatterns = [
+    path("", views.home),
+    path("items/<int:item_id>", views.item),
+    path("db", views.database),
+    path("log", views.log_something),
+    path("boom", views.boom),
+    path("spa", views.spa),
+    path("login", views.login_view),
+    path("health", views.health),
+    # The example serves its static files itself; a production site puts them behind its server.
+    re_path(r"^static/(?P<path>.*)$", serve, {"insecure": True}),
+]

@@ -1,0 +1,83 @@
+"""The example apps and how each runs under its real server: gunicorn for Flask and Django,
+uvicorn for FastAPI. Tests, the demo and the benchmarks start them the same way."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from connect_integration.scripts import clean_environ
+from connect_integration.servers import Server, free_port, run_server
+
+APPS = Path(__file__).parents[2] / "apps"
+
+
+@dataclass(frozen=True)
+class ExampleApp:
+    name: str
+    directory: Path
+    service_name: str
+    # The route pattern of /items/42, as http.route and the beacon's route report it.
+    item_route: str
+    # The signed-in demo user ("ada" / "lovelace") and their id.
+    user_id: str
+
+    def argv(self, port: int) -> list[str]:
+        if self.name == "fastapi":
+            return [
+                sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
+                "--no-access-log", "app:app",
+            ]  # fmt: skip
+        target = "example.wsgi" if self.name == "django" else "app:app"
+        return [
+            sys.executable, "-m", "gunicorn", "--no-control-socket", "--workers", "1",
+            "--bind", f"127.0.0.1:{port}", target,
+        ]  # fmt: skip
+
+    def prepare(self, env: Mapping[str, str]) -> None:
+        """One-off set-up before the server starts (Django's migrations and demo user)."""
+        if self.name != "django":
+            return
+        # Migrations are not the app at work: they export nothing.
+        env = {k: v for k, v in env.items() if k != "CONNECT_EXPORT_TOKEN"}
+        for code in (
+            "import django; django.setup(); from django.core.management import call_command; "
+            "call_command('migrate', verbosity=0)",
+            "import django; django.setup(); from example.views import create_demo_user; "
+            "create_demo_user()",
+        ):
+            subprocess.run(
+                [sys.executable, "-c", code],
+                env=dict(env),
+                cwd=self.directory,
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+
+    @contextmanager
+    def run(self, database: Path, **env: str) -> Iterator[Server]:
+        environ = clean_environ(
+            EXAMPLE_DATABASE=str(database),
+            DJANGO_SETTINGS_MODULE="example.settings",
+            PYTHONPATH=str(self.directory),
+            **env,
+        )
+        self.prepare(environ)
+        port = free_port()
+        with run_server(self.argv(port), environ, port, cwd=self.directory) as server:
+            yield server
+
+
+EXAMPLES = {
+    app.name: app
+    for app in (
+        ExampleApp("flask", APPS / "flask", "flask_example", "/items/<int:item_id>", "7301"),
+        ExampleApp("django", APPS / "django", "example", "/items/<int:item_id>", "7302"),
+        ExampleApp("fastapi", APPS / "fastapi", "fastapi_example", "/items/{item_id}", "7303"),
+    )
+}

@@ -1,0 +1,150 @@
+"""connect-otel in each framework's example app, under its real server, exporting to the local
+receiver: what a user of that framework expects to see."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from connect_integration.examples import EXAMPLES, ExampleApp
+from connect_integration.receiver import Receiver, Span
+from connect_integration.servers import Server
+
+TOKEN = "framework-token"
+# uvicorn re-raises SIGTERM once its graceful shutdown is done; gunicorn exits 0.
+GRACEFUL = (0, -signal.SIGTERM)
+QUICK = {"CONNECT_METRICS_INTERVAL": "1", "OTEL_BSP_SCHEDULE_DELAY": "100",
+         "OTEL_BLRP_SCHEDULE_DELAY": "100"}  # fmt: skip
+
+
+@pytest.fixture(params=sorted(EXAMPLES), scope="module")
+def example(request: pytest.FixtureRequest) -> ExampleApp:
+    return EXAMPLES[request.param]
+
+
+@pytest.fixture(scope="module")
+def receiver(example: ExampleApp) -> Iterator[Receiver]:
+    with Receiver(token=TOKEN) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def server(
+    example: ExampleApp, receiver: Receiver, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    database = tmp_path_factory.mktemp(example.name) / "example.sqlite3"
+    env = {"CONNECT_EXPORT_URL": receiver.url, "CONNECT_EXPORT_TOKEN": TOKEN, **QUICK}
+    with example.run(database, **env) as running:
+        yield running
+
+
+def server_span(receiver: Receiver, path: str) -> Span:
+    def found(r: Receiver) -> list[Span]:
+        return [s for s in r.spans() if s.kind == "SERVER" and s.attributes.get("url.path") == path]
+
+    receiver.wait_for(lambda r: bool(found(r)))
+    (span,) = found(receiver)
+    return span
+
+
+def test_a_server_span_per_request_named_by_its_route(
+    example: ExampleApp, server: Server, receiver: Receiver
+) -> None:
+    assert server.get("/items/42")[0] == 200
+    span = server_span(receiver, "/items/42")
+    assert span.attributes["http.route"] == example.item_route
+    assert span.name == f"GET {example.item_route}"
+    assert span.attributes["http.request.method"] == "GET"
+    assert span.attributes["http.response.status_code"] == 200
+    assert span.resource["service.name"] == example.service_name
+    assert "http.method" not in span.attributes, "the stable conventions only"
+
+
+def test_the_raising_route_records_its_exception(server: Server, receiver: Receiver) -> None:
+    assert server.get("/boom")[0] == 500
+    span = server_span(receiver, "/boom")
+    assert span.status_code == "ERROR"
+    events = [e for e in span.events if e.name == "exception"]
+    assert events and events[0].attributes["exception.type"] == "RuntimeError"
+    assert "always fails" in events[0].attributes["exception.message"]
+
+
+def test_a_database_span_is_a_child_of_the_request(server: Server, receiver: Receiver) -> None:
+    assert server.get("/db")[0] == 200
+    request_span = server_span(receiver, "/db")
+    receiver.wait_for(lambda r: any(s.parent_span_id == request_span.span_id for s in r.spans()))
+    queries = [
+        s for s in receiver.spans()
+        if s.parent_span_id == request_span.span_id and s.kind == "CLIENT"
+    ]  # fmt: skip
+    assert queries, [s.name for s in receiver.spans() if s.trace_id == request_span.trace_id]
+    assert all(q.trace_id == request_span.trace_id for q in queries)
+    assert any("SELECT" in str(q.attributes.get("db.query.text", q.name)) for q in queries)
+
+
+def test_request_duration_histogram_has_slashed_routes(
+    example: ExampleApp, server: Server, receiver: Receiver
+) -> None:
+    server.get("/items/42")
+
+    def durations(r: Receiver) -> list[str]:
+        return [
+            str(p.attributes.get("http.route"))
+            for m in r.metrics()
+            if m.name == "http.server.request.duration"
+            for p in m.points
+        ]
+
+    receiver.wait_for(lambda r: example.item_route in durations(r), timeout=20)
+    assert all(route.startswith("/") for route in durations(receiver) if route != "None")
+    histogram = next(m for m in receiver.metrics() if m.name == "http.server.request.duration")
+    assert (histogram.kind, histogram.temporality) == ("histogram", "DELTA")
+
+
+def test_a_log_record_from_a_request_carries_its_trace_once(
+    server: Server, receiver: Receiver
+) -> None:
+    assert server.get("/log")[0] == 200
+    span = server_span(receiver, "/log")
+    line = "an informative line from inside a request"
+    receiver.wait_for(lambda r: any(log.body == line for log in r.logs()))
+    matching = [log for log in receiver.logs() if log.body == line]
+    assert len(matching) == 1, "one record per logging call"
+    assert (matching[0].trace_id, matching[0].span_id) == (span.trace_id, span.span_id)
+
+
+def test_excluded_paths_make_no_spans(server: Server, receiver: Receiver) -> None:
+    assert server.get("/health")[0] == 200
+    assert server.get("/items/42?after=health")[0] == 200
+    receiver.wait_for(
+        lambda r: any(s.attributes.get("url.query") == "after=health" for s in r.spans())
+    )
+    assert not [s for s in receiver.spans() if s.attributes.get("url.path") == "/health"]
+
+
+def test_sigterm_flushes_the_last_request(example: ExampleApp, tmp_path: Path) -> None:
+    slow = {"CONNECT_METRICS_INTERVAL": "3600", "OTEL_BSP_SCHEDULE_DELAY": "3600000",
+            "OTEL_BLRP_SCHEDULE_DELAY": "3600000"}  # fmt: skip
+    with Receiver(token=TOKEN) as receiver:
+        env = {"CONNECT_EXPORT_URL": receiver.url, "CONNECT_EXPORT_TOKEN": TOKEN, **slow}
+        with example.run(tmp_path / "db.sqlite3", **env) as server:
+            assert server.get("/log")[0] == 200
+            assert server.stop() in GRACEFUL
+        span = server_span(receiver, "/log")
+        assert any(log.trace_id == span.trace_id for log in receiver.logs())
+        assert any(m.name == "http.server.request.duration" for m in receiver.metrics())
+
+
+def test_nothing_is_exported_or_started_without_a_token(
+    example: ExampleApp, tmp_path: Path
+) -> None:
+    with Receiver(token=TOKEN) as receiver:
+        with example.run(tmp_path / "db.sqlite3", CONNECT_EXPORT_URL=receiver.url) as server:
+            for path in ("/items/42", "/log", "/boom"):
+                server.get(path)
+            assert server.stop() in GRACEFUL
+            assert "Connect is exporting" not in server.output()
+        assert receiver.requests() == []

@@ -1,0 +1,1 @@
+"""Django: add "connect_otel.django" to INSTALLED_APPS (first, so it sees every request)."""

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import os
+
+from django.apps import AppConfig
+from django.conf import settings as django_settings
+
+from connect_otel._databases import instrument_databases
+from connect_otel._setup import activate
+
+
+class ConnectOtelConfig(AppConfig):
+    name = "connect_otel.django"
+    label = "connect_otel"
+
+    def ready(self) -> None:
+        framework = {
+            name: getattr(django_settings, name)
+            for name in dir(django_settings)
+            if name.startswith("CONNECT_")
+        }
+        project = os.environ.get("DJANGO_SETTINGS_MODULE", "").split(".")[0]
+        settings = activate(framework=framework, framework_defaults={"SERVICE_NAME": project})
+        if settings is None:
+            return
+        from opentelemetry.instrumentation.django import DjangoInstrumentor
+
+        DjangoInstrumentor().instrument(excluded_urls=settings.excluded_urls_pattern())
+        _add_after_instrumentation("connect_otel.django.middleware.LeadingSlashRoutes")
+        instrument_databases()
+
+
+def _add_after_instrumentation(middleware: str) -> None:
+    # DjangoInstrumentor has just put its middleware first; ours must run right after it.
+    stack = list(django_settings.MIDDLEWARE)
+    position = next((i + 1 for i, name in enumerate(stack) if "opentelemetry" in name), 0)
+    stack.insert(position, middleware)
+    django_settings.MIDDLEWARE = stack

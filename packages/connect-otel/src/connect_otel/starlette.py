@@ -1,0 +1,75 @@
+"""FastAPI and Starlette: `connect_otel.starlette.instrument_app(app)`.
+
+Settings come from keyword arguments and the environment; the service name defaults to a
+FastAPI app's title. Requests are traced by the contrib FastAPI or Starlette instrumentation,
+queries by the database driver's. What is pending is flushed at the ASGI lifespan shutdown:
+uvicorn re-raises SIGTERM after its graceful shutdown, so interpreter-exit hooks never run there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+
+from connect_otel._databases import instrument_databases
+from connect_otel._setup import SHUTDOWN_AT_EXIT_TIMEOUT, activate, shutdown
+
+
+def instrument_app(app: Starlette, **overrides: object) -> bool:
+    """Turns on export for `app` (a FastAPI or Starlette app); True when export is active."""
+    title = getattr(app, "title", None)
+    settings = activate(
+        overrides=overrides,
+        framework_defaults={"SERVICE_NAME": title if title and title != "FastAPI" else None},
+    )
+    if settings is None:
+        return False
+    excluded = settings.excluded_urls_pattern()
+    if _is_fastapi(app):
+        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+        _leave_tracing_to_contrib(app)
+        FastAPIInstrumentor.instrument_app(app, excluded_urls=excluded)  # type: ignore[arg-type]
+    else:
+        from opentelemetry.instrumentation.starlette import StarletteInstrumentor
+
+        StarletteInstrumentor.instrument_app(app)
+    instrument_databases()
+    _flush_at_lifespan_shutdown(app)
+    return True
+
+
+def _is_fastapi(app: Starlette) -> bool:
+    try:
+        from fastapi import FastAPI
+    except ImportError:
+        return False
+    return isinstance(app, FastAPI)
+
+
+def _leave_tracing_to_contrib(app: Starlette) -> None:
+    # FastAPI 0.165+ emits its own request spans, metrics and error logs as soon as providers
+    # exist; with the contrib instrumentation on too, every request would be counted twice.
+    config: dict[str, Any] | None = getattr(app, "_telemetry", None)
+    if isinstance(config, dict):
+        config.update(tracing=False, metrics=False, logs=False)
+
+
+Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
+
+
+def _flush_at_lifespan_shutdown(app: Starlette) -> None:
+    users_lifespan: Lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(lifespan_app: Any) -> AsyncIterator[Any]:
+        try:
+            async with users_lifespan(lifespan_app) as state:
+                yield state
+        finally:
+            shutdown(SHUTDOWN_AT_EXIT_TIMEOUT)
+
+    app.router.lifespan_context = lifespan
