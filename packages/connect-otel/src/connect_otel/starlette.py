@@ -31,7 +31,8 @@ def instrument_app(app: Starlette, **overrides: object) -> bool:
     if _is_fastapi(app):
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-        _leave_tracing_to_contrib(app)
+        # FastAPI 0.165+ has telemetry of its own that switches on when providers exist; it
+        # stands aside when it finds this instrumentation's middleware (tested on both).
         FastAPIInstrumentor.instrument_app(app, excluded_urls=excluded)  # type: ignore[arg-type]
     else:
         from opentelemetry.instrumentation.starlette import StarletteInstrumentor
@@ -48,14 +49,6 @@ def _is_fastapi(app: Starlette) -> bool:
     except ImportError:
         return False
     return isinstance(app, FastAPI)
-
-
-def _leave_tracing_to_contrib(app: Starlette) -> None:
-    # FastAPI 0.165+ emits its own request spans, metrics and error logs as soon as providers
-    # exist; with the contrib instrumentation on too, every request would be counted twice.
-    config: dict[str, Any] | None = getattr(app, "_telemetry", None)
-    if isinstance(config, dict):
-        config.update(tracing=False, metrics=False, logs=False)
 
 
 Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
