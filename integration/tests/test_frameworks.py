@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,10 @@ import pytest
 from connect_integration.examples import EXAMPLES, ExampleApp
 from connect_integration.receiver import Receiver, Span
 from connect_integration.servers import Server
+from connect_pageviews import decrypt_identity
 
 TOKEN = "framework-token"
+IDENTITY_KEY = "example-identity-key"
 # uvicorn re-raises SIGTERM once its graceful shutdown is done; gunicorn exits 0.
 GRACEFUL = (0, -signal.SIGTERM)
 QUICK = {"CONNECT_METRICS_INTERVAL": "1", "OTEL_BSP_SCHEDULE_DELAY": "100",
@@ -36,7 +39,14 @@ def server(
     example: ExampleApp, receiver: Receiver, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
     database = tmp_path_factory.mktemp(example.name) / "example.sqlite3"
-    env = {"CONNECT_EXPORT_URL": receiver.url, "CONNECT_EXPORT_TOKEN": TOKEN, **QUICK}
+    env = {
+        "CONNECT_EXPORT_URL": receiver.url,
+        "CONNECT_EXPORT_TOKEN": TOKEN,
+        "CONNECT_PAGEVIEWS_TOKEN": "pv_example",
+        "CONNECT_PAGEVIEWS_IDENTITY_KEY": IDENTITY_KEY,
+        "CONNECT_PAGEVIEWS_URL": receiver.beacon_url,
+        **QUICK,
+    }
     with example.run(database, **env) as running:
         yield running
 
@@ -148,3 +158,51 @@ def test_nothing_is_exported_or_started_without_a_token(
             assert server.stop() in GRACEFUL
             assert "Connect is exporting" not in server.output()
         assert receiver.requests() == []
+
+
+class ScriptTag(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script" and any(name == "data-token" for name, _ in attrs):
+            self.tags.append(dict(attrs))
+
+
+def pageviews_tag(html: bytes) -> dict[str, str | None]:
+    parser = ScriptTag()
+    parser.feed(html.decode())
+    (tag,) = parser.tags
+    return tag
+
+
+def test_the_pageviews_tag_joins_the_server_trace_that_rendered_it(
+    example: ExampleApp, server: Server, receiver: Receiver
+) -> None:
+    status, html = server.get("/items/42?join=1")
+    assert status == 200
+    tag = pageviews_tag(html)
+    receiver.wait_for(lambda r: any(x.attributes.get("url.query") == "join=1" for x in r.spans()))
+    (span,) = [s for s in receiver.spans() if s.attributes.get("url.query") == "join=1"]
+    assert tag["data-trace-id"] == span.trace_id
+    assert tag["data-route"] == span.attributes["http.route"] == example.item_route
+
+
+def test_a_signed_in_page_carries_the_users_identity_and_never_the_id(
+    example: ExampleApp, server: Server
+) -> None:
+    status, _, headers = server.request(
+        "/login",
+        method="POST",
+        body=b"username=ada&password=lovelace",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert status in (302, 303), "the demo user signs in"
+    cookie = "; ".join(
+        value.split(";", 1)[0] for name, value in headers.items() if name.lower() == "set-cookie"
+    )
+    status, html = server.get("/", headers={"Cookie": cookie})
+    identity = pageviews_tag(html)["data-identity"]
+    assert identity and decrypt_identity(identity, IDENTITY_KEY) == example.user_id
+    assert example.user_id not in html.decode()

@@ -57,7 +57,7 @@ def page(request: Request, title: str, body: str) -> HTMLResponse:
 
 @app.get("/")
 def home(request: Request) -> HTMLResponse:
-    return page(request, "Home", f"<h1>Hello, user {request.session.get('user_id', '-')}</h1>")
+    return page(request, "Home", f"<h1>Hello, {request.session.get('username', 'stranger')}</h1>")
 
 
 @app.get("/items/{item_id}")
