@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from connect_integration.examples import EXAMPLES, ExampleApp
+from connect_integration.postgres import postgres_server
 from connect_integration.receiver import Receiver, Span
 from connect_integration.servers import Server
 from connect_pageviews import decrypt_identity
@@ -34,12 +35,30 @@ def receiver(example: ExampleApp) -> Iterator[Receiver]:
         yield running
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def database_env(example: ExampleApp, request: pytest.FixtureRequest) -> dict[str, str]:
+    """Plain's example needs PostgreSQL; the others use SQLite files."""
+    if example.name != "plain":
+        return {}
+    return {"DATABASE_URL": request.getfixturevalue("postgres_url")}
+
+
 @pytest.fixture(scope="module")
 def server(
-    example: ExampleApp, receiver: Receiver, tmp_path_factory: pytest.TempPathFactory
+    example: ExampleApp,
+    receiver: Receiver,
+    database_env: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Server]:
     database = tmp_path_factory.mktemp(example.name) / "example.sqlite3"
     env = {
+        **database_env,
         "CONNECT_EXPORT_URL": receiver.url,
         "CONNECT_EXPORT_TOKEN": TOKEN,
         "CONNECT_PAGEVIEWS_TOKEN": "pv_example",
@@ -70,7 +89,16 @@ def test_a_server_span_per_request_named_by_its_route(
     assert span.attributes["http.request.method"] == "GET"
     assert span.attributes["http.response.status_code"] == 200
     assert span.resource["service.name"] == example.service_name
+    if example.name == "plain":
+        assert span.resource["service.version"] == "1.4.0", "Plain's VERSION"
     assert "http.method" not in span.attributes, "the stable conventions only"
+
+
+def test_query_duration_histogram(server: Server, receiver: Receiver) -> None:
+    assert server.get("/db")[0] == 200
+    receiver.wait_for(
+        lambda r: any(m.name == "db.client.operation.duration" for m in r.metrics()), timeout=20
+    )
 
 
 def test_the_raising_route_records_its_exception(server: Server, receiver: Receiver) -> None:
@@ -135,11 +163,18 @@ def test_excluded_paths_make_no_spans(server: Server, receiver: Receiver) -> Non
     assert not [s for s in receiver.spans() if s.attributes.get("url.path") == "/health"]
 
 
-def test_sigterm_flushes_the_last_request(example: ExampleApp, tmp_path: Path) -> None:
+def test_sigterm_flushes_the_last_request(
+    example: ExampleApp, database_env: dict[str, str], tmp_path: Path
+) -> None:
     slow = {"CONNECT_METRICS_INTERVAL": "3600", "OTEL_BSP_SCHEDULE_DELAY": "3600000",
             "OTEL_BLRP_SCHEDULE_DELAY": "3600000"}  # fmt: skip
     with Receiver(token=TOKEN) as receiver:
-        env = {"CONNECT_EXPORT_URL": receiver.url, "CONNECT_EXPORT_TOKEN": TOKEN, **slow}
+        env = {
+            "CONNECT_EXPORT_URL": receiver.url,
+            "CONNECT_EXPORT_TOKEN": TOKEN,
+            **database_env,
+            **slow,
+        }
         with example.run(tmp_path / "db.sqlite3", **env) as server:
             assert server.get("/log")[0] == 200
             assert server.stop() in GRACEFUL
@@ -149,12 +184,14 @@ def test_sigterm_flushes_the_last_request(example: ExampleApp, tmp_path: Path) -
 
 
 def test_nothing_is_exported_or_started_without_a_token(
-    example: ExampleApp, tmp_path: Path
+    example: ExampleApp, database_env: dict[str, str], tmp_path: Path
 ) -> None:
     with Receiver(token=TOKEN) as receiver:
-        with example.run(tmp_path / "db.sqlite3", CONNECT_EXPORT_URL=receiver.url) as server:
+        env = {"CONNECT_EXPORT_URL": receiver.url, **database_env}
+        with example.run(tmp_path / "db.sqlite3", **env) as server:
             for path in ("/items/42", "/log", "/boom"):
-                server.get(path)
+                _, html = server.get(path)
+                assert b"data-token" not in html
             assert server.stop() in GRACEFUL
             assert "Connect is exporting" not in server.output()
         assert receiver.requests() == []
@@ -187,6 +224,8 @@ def test_the_pageviews_tag_joins_the_server_trace_that_rendered_it(
     (span,) = [s for s in receiver.spans() if s.attributes.get("url.query") == "join=1"]
     assert tag["data-trace-id"] == span.trace_id
     assert tag["data-route"] == span.attributes["http.route"] == example.item_route
+    if example.name == "plain":  # Plain's request carries the CSP nonce its header allows
+        assert tag["nonce"]
 
 
 def test_a_signed_in_page_carries_the_users_identity_and_never_the_id(

@@ -3,6 +3,7 @@ uvicorn for FastAPI. Tests, the demo and the benchmarks start them the same way.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -27,6 +28,11 @@ class ExampleApp:
     user_id: str
 
     def argv(self, port: int) -> list[str]:
+        if self.name == "plain":
+            return [
+                sys.executable, "-m", "plain", "server", "--bind", f"127.0.0.1:{port}",
+                "--workers", "1",
+            ]  # fmt: skip
         if self.name == "fastapi":
             return [
                 sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
@@ -40,10 +46,19 @@ class ExampleApp:
 
     def prepare(self, env: Mapping[str, str]) -> None:
         """One-off set-up before the server starts (Django's migrations and demo user)."""
-        if self.name != "django":
-            return
         # Migrations are not the app at work: they export nothing.
         env = {k: v for k, v in env.items() if k != "CONNECT_EXPORT_TOKEN"}
+        if self.name == "plain":
+            subprocess.run(
+                [sys.executable, "-m", "plain", "postgres", "sync"],
+                env=dict(env),
+                cwd=self.directory,
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+        if self.name != "django":
+            return
         for code in (
             "import django; django.setup(); from django.core.management import call_command; "
             "call_command('migrate', verbosity=0)",
@@ -61,6 +76,7 @@ class ExampleApp:
 
     @contextmanager
     def run(self, database: Path, **env: str) -> Iterator[Server]:
+        """Serves the app; `database` is its SQLite file (Plain's comes from DATABASE_URL)."""
         environ = clean_environ(
             EXAMPLE_DATABASE=str(database),
             DJANGO_SETTINGS_MODULE="example.settings",
@@ -79,5 +95,8 @@ EXAMPLES = {
         ExampleApp("flask", APPS / "flask", "flask_example", "/items/<int:item_id>", "7301"),
         ExampleApp("django", APPS / "django", "example", "/items/<int:item_id>", "7302"),
         ExampleApp("fastapi", APPS / "fastapi", "fastapi_example", "/items/{item_id}", "7303"),
+        ExampleApp("plain", APPS / "plain", "plain_example", "/items/<int:item_id>", "7304"),
     )
+    # Plain needs Python 3.13+: its example runs only in the environment that has it.
+    if app.name != "plain" or importlib.util.find_spec("plain") is not None
 }

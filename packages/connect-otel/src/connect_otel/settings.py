@@ -122,6 +122,8 @@ class Setting(Generic[T]):
     default: object  # as a user would write it; parsed like any other value
     doc: str
     otel_env: tuple[str, ...] = ()
+    # The type a framework's settings file holds it as (Plain checks settings against it).
+    kind: type = str
 
     @property
     def env_names(self) -> tuple[str, ...]:
@@ -129,7 +131,7 @@ class Setting(Generic[T]):
 
 
 SETTINGS: tuple[Setting[Any], ...] = (
-    Setting("EXPORT_ENABLED", parse_bool, True, "Master switch for OTLP export."),
+    Setting("EXPORT_ENABLED", parse_bool, True, "Master switch for OTLP export.", kind=bool),
     Setting(
         "EXPORT_URL",
         parse_url,
@@ -148,8 +150,9 @@ SETTINGS: tuple[Setting[Any], ...] = (
         1.0,
         "Probability of exporting a trace that starts here (parent-based: an incoming "
         "traceparent's decision is kept). Metrics are not sampled.",
+        kind=float,
     ),
-    Setting("EXPORT_LOGS", parse_bool, True, "Bridge `logging` into OTLP log records."),
+    Setting("EXPORT_LOGS", parse_bool, True, "Bridge `logging` into OTLP log records.", kind=bool),
     Setting("LOG_LEVEL", parse_level, "INFO", "Minimum level exported (name or int)."),
     Setting(
         "SERVICE_NAME",
@@ -181,12 +184,14 @@ SETTINGS: tuple[Setting[Any], ...] = (
         parse_seconds,
         60.0,
         "Seconds between metric exports. Whatever is pending is flushed at shutdown.",
+        kind=float,
     ),
     Setting(
         "EXPORT_TIMEOUT",
         parse_seconds,
         10.0,
         "Seconds one export request may take, retries included, before its batch is dropped.",
+        kind=float,
     ),
 )
 

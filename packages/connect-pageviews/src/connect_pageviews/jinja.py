@@ -38,7 +38,11 @@ class PageviewsExtension(Extension):
             connect_pageviews_script_src=None,
             connect_pageviews_user_id=None,
         )
-        configure(environment, resolve())
+        configure(environment, self.initial_settings())
+
+    def initial_settings(self) -> PageviewsSettings:
+        """The settings before an integration configures its own (the environment's)."""
+        return resolve()
 
     def parse(self, parser: Parser) -> nodes.Node:
         lineno = next(parser.stream).lineno
@@ -122,6 +126,9 @@ def _request_nonce(request: Any) -> str | None:
 
 
 def _route(request: Any) -> str | None:
+    match = getattr(request, "resolver_match", None)  # Plain
+    if match is not None and getattr(match, "route", None):
+        return str(match.route)
     rule = getattr(request, "url_rule", None)  # Flask
     if rule is not None:
         return str(rule.rule)

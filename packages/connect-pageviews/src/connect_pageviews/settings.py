@@ -70,6 +70,8 @@ class Setting:
     parse: Callable[[object], Any]
     default: object
     doc: str
+    # The type a framework's settings file holds it as (Plain checks settings against it).
+    kind: type = str
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -97,6 +99,7 @@ SETTINGS: tuple[Setting, ...] = (
         _bool,
         False,
         "Embed the beacon in the page instead of loading it from static files.",
+        kind=bool,
     ),
     Setting(
         "PAGEVIEWS_USER_ID",

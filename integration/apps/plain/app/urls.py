@@ -1,0 +1,17 @@
+from plain.urls import Router, path
+
+from app import views
+
+
+class AppRouter(Router):
+    namespace = ""
+    urls = (
+        path("", views.HomeView),
+        path("items/<int:item_id>", views.ItemView),
+        path("db", views.DatabaseView),
+        path("log", views.LogView),
+        path("boom", views.BoomView),
+        path("spa", views.SpaView),
+        path("login", views.LoginView),
+        path("health", views.HealthView),
+    )

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from plain.auth import get_request_user, login
+from plain.http import RedirectResponse, Response
+from plain.templates.views import TemplateView
+from plain.views import View
+
+from app.users.models import User
+
+log = logging.getLogger("app")
+SPA_JS = (Path(__file__).parents[2] / "shared" / "spa.js").read_text()
+
+
+class PageView(TemplateView):
+    template_name = "page.html"
+    title = ""
+
+    def body(self) -> str:
+        return ""
+
+    def get_template_context(self) -> dict[str, Any]:
+        body = self.body()  # may set the title
+        return {**super().get_template_context(), "title": self.title, "body": body}
+
+
+class HomeView(PageView):
+    title = "Home"
+
+    def body(self) -> str:
+        user = get_request_user(self.request)
+        return f"<h1>Hello, {user.username if user else 'stranger'}</h1>"
+
+
+class ItemView(PageView):
+    def body(self) -> str:
+        self.title = f"Item {self.url_kwargs['item_id']}"
+        return f"<p>item {self.url_kwargs['item_id']}</p>"
+
+
+class DatabaseView(PageView):
+    title = "Database"
+
+    def body(self) -> str:
+        return f"<p>{User.query.count()} users</p>"
+
+
+class LogView(PageView):
+    title = "Logged"
+
+    def body(self) -> str:
+        log.info("an informative line from inside a request")
+        return "<p>logged</p>"
+
+
+class BoomView(View):
+    def get(self) -> Response:
+        raise RuntimeError("the example route that always fails")
+
+
+class SpaView(PageView):
+    title = "App"
+
+    def body(self) -> str:
+        links = "".join(
+            f'<a data-nav href="/spa/{name}" data-title="App {name}">{name}</a> '
+            for name in ("inbox", "settings")
+        )
+        return f"<p>{links}</p><script>{SPA_JS}</script>"
+
+
+class LoginView(PageView):
+    title = "Log in"
+
+    def body(self) -> str:
+        return (
+            '<form method="post"><input name="username"><input name="password" '
+            'type="password"><button>Log in</button></form>'
+        )
+
+    def post(self) -> Response:
+        user = User.query.filter(
+            username=self.request.form_data.get("username", ""),
+            password=self.request.form_data.get("password", ""),
+        ).first()
+        if user is None:
+            return self.get()
+        login(self.request, user)
+        return RedirectResponse("/", status_code=303)
+
+
+class HealthView(View):
+    def get(self) -> Response:
+        return Response("ok")

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from plain.packages import PackageConfig, register_config
+from plain.runtime import settings
+
+from connect_otel._setup import activate
+from connect_otel.settings import SETTINGS
+
+
+@register_config
+class Config(PackageConfig):
+    package_label = "connect_otel"
+
+    def ready(self) -> None:
+        # Plain instruments itself (request and query spans, their histograms); Connect
+        # provides the providers, exporters and the log bridge. Plain's own loggers ("plain",
+        # "app") do not propagate to root, so the bridge is attached to them as well.
+        activate(
+            framework={
+                f"CONNECT_{s.name}": getattr(settings, f"CONNECT_{s.name}") for s in SETTINGS
+            },
+            framework_defaults={"SERVICE_NAME": settings.NAME, "SERVICE_VERSION": settings.VERSION},
+            extra_loggers=("plain", "app"),
+        )

@@ -1,0 +1,1 @@
+"""Plain: add "connect_pageviews.plain" to INSTALLED_PACKAGES, then `{% connect_pageviews %}`."""
