@@ -103,10 +103,12 @@ def login_form(request: Request) -> HTMLResponse:
 
 @app.post("/login")
 def login(request: Request, username: str = Form(), password: str = Form()) -> Response:
-    rows = query("SELECT id FROM users WHERE username = ? AND password = ?", username, password)
+    rows = query(
+        "SELECT id, username FROM users WHERE username = ? AND password = ?", username, password
+    )
     if not rows:
         return login_form(request)
-    request.session["user_id"] = rows[0][0]
+    request.session["user_id"], request.session["username"] = rows[0]
     return RedirectResponse("/", status_code=303)
 
 
