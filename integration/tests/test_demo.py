@@ -8,20 +8,23 @@ import sys
 from connect_integration.scripts import clean_environ
 
 
-def test_demo_tour_summarises_every_signal() -> None:
+def test_demo_tour_summarises_every_signal_and_the_page_views() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "connect_integration.demo"],
+        [sys.executable, "-m", "connect_integration.demo", "--app", "flask"],
         env=clean_environ(),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    for route in ("GET /orders/42", "GET /checkout", "GET /nowhere"):
+    assert "flask: service 'flask_example'" in out
+    for route in ("GET /items/<int:item_id>", "GET /boom", "POST /login"):
         assert route in out
-    assert "error: /checkout raised app.CheckoutFailed: payment provider timed out" in out
-    assert "http.server.request.duration" in out
-    assert "demo.orders" in out
-    assert "order 42 looked up" in out
-    assert "OK: service 'wsgi-demo' exported" in out
+    assert "error: /boom raised RuntimeError: the example route that always fails" in out
+    assert "http.server.request.duration" in out and "db.client.operation.duration" in out
+    assert "an informative line from inside a request" in out
+    assert "'App inbox'    anonymous  in-app navigation" in out
+    assert "user 7301  server trace" in out, "a signed-in view, decrypted, joined to its trace"
+    assert "GET /health" not in out, "excluded paths make no spans"
+    assert "OK: flask exported every signal" in out

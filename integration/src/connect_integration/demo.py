@@ -1,8 +1,11 @@
-"""Connect's job, end to end, on this machine: a real app under a real server exports to the
-local receiver, and the demo prints what arrived.
+"""Connect's job, end to end, on this machine: each example app runs under its real server with
+connect-otel and connect-pageviews on, a scripted tour (HTTP requests, an error, a headless
+Chromium visit with in-app navigation and a signed-in user) exercises it, and the demo prints
+what the local receiver got.
 
-    python -m connect_integration.demo            # scripted tour, then a summary
-    python -m connect_integration.demo --serve    # keep running; show telemetry as it arrives
+    python -m connect_integration.demo                 # every example app, then a summary each
+    python -m connect_integration.demo --app flask     # one of: flask, django, fastapi, plain
+    python -m connect_integration.demo --serve         # keep one app running; show arrivals live
 """
 
 from __future__ import annotations
@@ -10,142 +13,189 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+from connect_integration.browser import CHROMIUM, CHROMIUM_ARGS
+from connect_integration.examples import EXAMPLES, ExampleApp
 from connect_integration.receiver import LogRecord, Metric, Pageview, Receiver, Span
-from connect_integration.scripts import clean_environ
-from connect_integration.servers import Server, free_port, run_server
+from connect_integration.servers import Server
+from connect_pageviews import InvalidIdentityToken, decrypt_identity
 
-APPS = Path(__file__).parents[2] / "apps"
 TOKEN = "demo-token"
-
-TOUR = ["/", "/orders/17", "/orders/42", "/orders/42", "/orders/7", "/checkout", "/nowhere"]
+IDENTITY_KEY = "demo-identity-key"
+REQUESTS = ["/items/42", "/items/7", "/db", "/log", "/boom", "/health"]
 
 
 def step(message: str) -> None:
     print(f"\033[1m==>\033[0m {message}", flush=True)
 
 
-def gunicorn_argv(port: int) -> list[str]:
-    return [
-        sys.executable, "-m", "gunicorn", "--workers", "1", "--no-control-socket",
-        "--bind", f"127.0.0.1:{port}", "app:app",
-    ]  # fmt: skip
-
-
-def app_environ(receiver: Receiver, **extra: str) -> dict[str, str]:
-    return clean_environ(
-        CONNECT_EXPORT_URL=receiver.url,
-        CONNECT_EXPORT_TOKEN=TOKEN,
-        CONNECT_SERVICE_NAME="wsgi-demo",
-        CONNECT_METRICS_INTERVAL="2",
-        OTEL_BSP_SCHEDULE_DELAY="300",
-        OTEL_BLRP_SCHEDULE_DELAY="300",
-        **extra,
-    )
-
-
-def tour(server: Server) -> None:
-    for path in TOUR:
-        status, _ = server.get(path)
-        print(f"    GET {path:<12} -> {status}", flush=True)
-
-
-def run_tour(receiver: Receiver) -> int:
-    port = free_port()
-    step(f"starting the WSGI demo app under gunicorn on 127.0.0.1:{port}")
-    with run_server(
-        gunicorn_argv(port), app_environ(receiver), port, cwd=APPS / "wsgi_demo"
-    ) as server:
-        step(f"sending {len(TOUR)} requests, one of which raises")
-        tour(server)
-        step(
-            "stopping the server gracefully (SIGTERM): pending telemetry is flushed on the way out"
+def app_environ(receiver: Receiver, fast: bool = True) -> dict[str, str]:
+    environ = {
+        "CONNECT_EXPORT_URL": receiver.url,
+        "CONNECT_EXPORT_TOKEN": TOKEN,
+        "CONNECT_PAGEVIEWS_TOKEN": "pv_demo",
+        "CONNECT_PAGEVIEWS_IDENTITY_KEY": IDENTITY_KEY,
+        "CONNECT_PAGEVIEWS_URL": receiver.beacon_url,
+        "CONNECT_ENVIRONMENT": "demo",
+    }
+    if fast:
+        environ.update(
+            CONNECT_METRICS_INTERVAL="2",
+            OTEL_BSP_SCHEDULE_DELAY="300",
+            OTEL_BLRP_SCHEDULE_DELAY="300",
         )
+    return environ
+
+
+@contextmanager
+def serving(example: ExampleApp, receiver: Receiver, workdir: Path) -> Iterator[Server]:
+    with ExitStack() as stack:
+        env = app_environ(receiver)
+        if example.name == "plain":
+            from connect_integration.postgres import postgres_server
+
+            step("starting a throwaway PostgreSQL server for the Plain app")
+            env["DATABASE_URL"] = stack.enter_context(postgres_server())
+        server = stack.enter_context(example.run(workdir / f"{example.name}.sqlite3", **env))
+        yield server
+
+
+def browse(server: Server) -> None:
+    """A visitor: the in-app router, back, then signing in as ada."""
+    if not Path(CHROMIUM).exists():
+        step(f"skipping the browser visit: {CHROMIUM} is missing (apt-get install chromium)")
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(server.url + "/spa")
+        page.click("text=inbox")
+        page.click("text=settings")
+        page.go_back()
+        page.goto(server.url + "/login")
+        page.fill("input[name=username]", "ada")
+        page.fill("input[name=password]", "lovelace")
+        page.click("button")
+        page.wait_for_url(server.url + "/")
+        page.goto(server.url + "/items/42")
+        page.wait_for_timeout(300)  # the last beacon leaves before the browser closes
+        browser.close()
+
+
+def tour(example: ExampleApp, receiver: Receiver, workdir: Path) -> str:
+    step(f"{example.name}: starting the example app under its real server")
+    with serving(example, receiver, workdir) as server:
+        step(f"{example.name}: {len(REQUESTS)} requests ({', '.join(REQUESTS)}), one raises")
+        for path in REQUESTS:
+            server.get(path)
+        step(f"{example.name}: a headless Chromium visit (in-app navigation, back, signing in)")
+        browse(server)
+        step(f"{example.name}: stopping the server gracefully (SIGTERM)")
         started = time.monotonic()
-        code = server.stop()
-        print(f"    exited with {code} after {time.monotonic() - started:.1f}s", flush=True)
-    step("waiting for the receiver to have every request's span")
-    receiver.wait_for(lambda r: len([s for s in r.spans() if s.kind == "SERVER"]) >= len(TOUR))
-    print()
-    print(summary(receiver))
-    return 0
+        server.stop()
+        stopped_in = time.monotonic() - started
+    receiver.wait_for(
+        lambda r: any(s.attributes.get("url.path") == "/log" for s in r.spans()), timeout=30
+    )
+    return summary(example, receiver, stopped_in)
 
 
-def summary(receiver: Receiver) -> str:
+def summary(example: ExampleApp, receiver: Receiver, stopped_in: float) -> str:
     spans, metrics, logs = receiver.spans(), receiver.metrics(), receiver.logs()
-    lines = [f"Spans: {len(spans)}"]
+    requests = [s for s in spans if s.kind == "SERVER"]
+    service = requests[0].resource.get("service.name") if requests else "?"
+    lines = [f"\n{example.name}: service {service!r}, stopped in {stopped_in:.1f}s", ""]
+    lines.append(f"  Requests ({len(requests)} server spans, {len(spans)} spans in all)")
     by_route: dict[str, list[Span]] = defaultdict(list)
-    for span in spans:
+    for span in requests:
         by_route[span.name].append(span)
     for route, group in sorted(by_route.items()):
         took = [(s.end_ns - s.start_ns) / 1e6 for s in group]
-        statuses = sorted(
-            {str(s.attributes.get("http.response.status_code", "error")) for s in group}
-        )
+        statuses = sorted({str(s.attributes.get("http.response.status_code", "-")) for s in group})
         lines.append(
-            f"  {route:<28} x{len(group):<3} median {statistics.median(took):6.1f} ms"
-            f"   status {', '.join(statuses)}"
+            f"    {route:<34} x{len(group):<3} median {statistics.median(took):7.1f} ms"
+            f"  status {', '.join(statuses)}"
         )
-    if spans:
-        slowest = max(spans, key=lambda s: s.end_ns - s.start_ns)
+    if requests:
+        slowest = max(requests, key=lambda s: s.end_ns - s.start_ns)
+        took = (slowest.end_ns - slowest.start_ns) / 1e6
         lines.append(
-            f"  slowest: {slowest.name} {(slowest.end_ns - slowest.start_ns) / 1e6:.1f} ms"
+            f"    slowest: {slowest.name} ({slowest.attributes.get('url.path')}) {took:.1f} ms"
         )
-    for span in spans:
+    for span in requests:
         for event in span.events:
             if event.name == "exception":
                 lines.append(
-                    f"  error: {span.attributes.get('url.path', span.name)} raised "
+                    f"    error: {span.attributes.get('url.path')} raised "
                     f"{event.attributes.get('exception.type')}: "
                     f"{event.attributes.get('exception.message')}"
                 )
-    names: dict[str, int] = defaultdict(int)
+    queries = [s for s in spans if s.kind == "CLIENT"]
+    lines.append(f"    database spans: {len(queries)}")
+    lines += ["", f"  Metrics ({len({m.name for m in metrics})} names)"]
+    points: dict[str, int] = defaultdict(int)
     for metric in metrics:
-        names[metric.name] += len(metric.points)
-    lines.append(f"Metrics: {len(names)} names")
-    lines += [f"  {name:<36} {count} points" for name, count in sorted(names.items())]
-    lines.append(f"Log records: {len(logs)}")
-    lines += [
-        f"  {log.severity_text:<5} {str(log.body)[:60]:<60} trace {log.trace_id[:16] or '-'}"
-        for log in logs
-    ]
-    service = spans[0].resource.get("service.name") if spans else "?"
-    verdict = "OK" if spans and metrics and logs else "INCOMPLETE"
-    lines.append(
-        f"\n{verdict}: service {service!r} exported {len(spans)} spans, {len(names)} metrics "
-        f"and {len(logs)} log records to the local receiver."
-    )
+        points[metric.name] += sum(p.count or 1 for p in metric.points)
+    lines += [f"    {name:<40} {count}" for name, count in sorted(points.items())]
+    lines += ["", f"  Log records ({len(logs)})"]
+    lines += [f"    {log_line(log)}" for log in logs if log.scope != "connect_otel"][:12]
+    views = receiver.pageviews()
+    lines += ["", f"  Page views ({len(views)})"]
+    trace_names = {s.trace_id: s.name for s in requests}
+    lines += [f"    {view_line(view, trace_names)}" for view in views]
+    complete = requests and metrics and logs and (views or not Path(CHROMIUM).exists())
+    lines.append(f"\n  {'OK' if complete else 'INCOMPLETE'}: {example.name} exported every signal")
     return "\n".join(lines)
 
 
+def log_line(log: LogRecord) -> str:
+    body = str(log.body).splitlines()[0][:58]
+    return f"{log.severity_text:<5} {body:<58} trace {log.trace_id[:12] or '-'}"
+
+
+def view_line(view: Pageview, trace_names: dict[str, str]) -> str:
+    fields = view.fields
+    try:
+        who = "user " + decrypt_identity(fields["identity"], IDENTITY_KEY)
+    except InvalidIdentityToken:
+        who = "anonymous"
+    trace = fields.get("trace_id", "")
+    joined = (
+        f"server trace {trace[:12]} ({trace_names.get(trace, 'not received')})"
+        if trace
+        else "in-app navigation"
+    )
+    path = "/" + fields["url"].split("/", 3)[-1]
+    return f"{path:<18} {fields['title']!r:<14} {who:<10} {joined}"
+
+
 def live(signal: str, item: Any) -> None:
-    printers: dict[type, Callable[[Any], str]] = {
-        Span: lambda s: (
-            f"span     {s.kind:<6} {s.name} {s.attributes.get('url.path', '')} "
-            f"{(s.end_ns - s.start_ns) / 1e6:.1f} ms  trace {s.trace_id[:16]}"
-        ),
-        Metric: lambda m: f"metric   {m.name} ({len(m.points)} points)",
-        LogRecord: lambda r: (
-            f"log      {r.severity_text:<5} {r.body}  trace {r.trace_id[:16] or '-'}"
-        ),
-        Pageview: lambda p: f"pageview {p.fields.get('url')}",
-    }
-    print(printers[type(item)](item), flush=True)
+    if isinstance(item, Span):
+        took = (item.end_ns - item.start_ns) / 1e6
+        print(f"span     {item.kind:<6} {item.name:<34} {took:7.1f} ms  trace {item.trace_id[:12]}")
+    elif isinstance(item, Metric):
+        print(f"metric   {item.name} ({len(item.points)} points)")
+    elif isinstance(item, LogRecord):
+        print(f"log      {log_line(item)}")
+    elif isinstance(item, Pageview):
+        print(f"pageview {view_line(item, {})}")
+    sys.stdout.flush()
 
 
-def serve(receiver: Receiver) -> int:
-    port = free_port()
-    with run_server(
-        gunicorn_argv(port), app_environ(receiver), port, cwd=APPS / "wsgi_demo"
-    ) as server:
-        step(f"the demo app is at {server.url}/ (try /orders/1 and /checkout); Ctrl-C stops")
-        step(f"the receiver is at {receiver.url}; what arrives is printed below")
+def serve(example: ExampleApp, receiver: Receiver, workdir: Path) -> int:
+    with serving(example, receiver, workdir) as server:
+        step(f"open {server.url}/ (try /spa, /login as ada/lovelace, /boom); Ctrl-C stops")
+        step(f"telemetry and page views arriving at {receiver.url} are printed below")
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
@@ -154,12 +204,24 @@ def serve(receiver: Receiver) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--serve", action="store_true", help="keep running and show arrivals")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--app", choices=sorted(EXAMPLES), help="only this example app")
+    parser.add_argument("--serve", action="store_true", help="keep one app running (default flask)")
     args = parser.parse_args(argv)
-    step("starting the local receiver")
-    with Receiver(token=TOKEN, on_arrival=live if args.serve else None) as receiver:
-        return serve(receiver) if args.serve else run_tour(receiver)
+    names = [args.app] if args.app else sorted(EXAMPLES)
+    if args.serve:
+        names = [args.app or "flask"]
+    with tempfile.TemporaryDirectory(prefix="connect-demo-") as workdir:
+        outcomes = []
+        for name in names:
+            with Receiver(token=TOKEN, on_arrival=live if args.serve else None) as receiver:
+                if args.serve:
+                    return serve(EXAMPLES[name], receiver, Path(workdir))
+                outcomes.append(tour(EXAMPLES[name], receiver, Path(workdir)))
+                print(outcomes[-1], flush=True)
+    if "plain" not in EXAMPLES:
+        step("Plain was skipped: it needs Python 3.13+ (make demo sets up .venv-plain)")
+    return 0 if all("OK:" in outcome for outcome in outcomes) else 1
 
 
 if __name__ == "__main__":

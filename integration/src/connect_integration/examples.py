@@ -26,21 +26,23 @@ class ExampleApp:
     item_route: str
     # The signed-in demo user ("ada" / "lovelace") and their id.
     user_id: str
+    # Plain needs Python 3.13+: from another interpreter, its app runs on .venv-plain's.
+    python: str = sys.executable
 
     def argv(self, port: int) -> list[str]:
         if self.name == "plain":
             return [
-                sys.executable, "-m", "plain", "server", "--bind", f"127.0.0.1:{port}",
+                self.python, "-m", "plain", "server", "--bind", f"127.0.0.1:{port}",
                 "--workers", "1",
             ]  # fmt: skip
         if self.name == "fastapi":
             return [
-                sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
+                self.python, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
                 "--no-access-log", "app:app",
             ]  # fmt: skip
         target = "example.wsgi" if self.name == "django" else "app:app"
         return [
-            sys.executable, "-m", "gunicorn", "--no-control-socket", "--workers", "1",
+            self.python, "-m", "gunicorn", "--no-control-socket", "--workers", "1",
             "--bind", f"127.0.0.1:{port}", target,
         ]  # fmt: skip
 
@@ -50,7 +52,7 @@ class ExampleApp:
         env = {k: v for k, v in env.items() if k != "CONNECT_EXPORT_TOKEN"}
         if self.name == "plain":
             subprocess.run(
-                [sys.executable, "-m", "plain", "postgres", "sync"],
+                [self.python, "-m", "plain", "postgres", "sync"],
                 env=dict(env),
                 cwd=self.directory,
                 check=True,
@@ -66,7 +68,7 @@ class ExampleApp:
             "create_demo_user()",
         ):
             subprocess.run(
-                [sys.executable, "-c", code],
+                [self.python, "-c", code],
                 env=dict(env),
                 cwd=self.directory,
                 check=True,
@@ -89,14 +91,24 @@ class ExampleApp:
             yield server
 
 
+PLAIN_ENVIRONMENT_PYTHON = APPS.parents[1] / ".venv-plain" / "bin" / "python"
+
+
+def _plain_python() -> str | None:
+    if importlib.util.find_spec("plain") is not None:
+        return sys.executable
+    return str(PLAIN_ENVIRONMENT_PYTHON) if PLAIN_ENVIRONMENT_PYTHON.exists() else None
+
+
 EXAMPLES = {
     app.name: app
     for app in (
         ExampleApp("flask", APPS / "flask", "flask_example", "/items/<int:item_id>", "7301"),
         ExampleApp("django", APPS / "django", "example", "/items/<int:item_id>", "7302"),
         ExampleApp("fastapi", APPS / "fastapi", "fastapi_example", "/items/{item_id}", "7303"),
-        ExampleApp("plain", APPS / "plain", "plain_example", "/items/<int:item_id>", "7304"),
     )
-    # Plain needs Python 3.13+: its example runs only in the environment that has it.
-    if app.name != "plain" or importlib.util.find_spec("plain") is not None
 }
+if plain_python := _plain_python():
+    EXAMPLES["plain"] = ExampleApp(
+        "plain", APPS / "plain", "plain_example", "/items/<int:item_id>", "7304", plain_python
+    )

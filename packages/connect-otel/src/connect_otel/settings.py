@@ -176,7 +176,7 @@ SETTINGS: tuple[Setting[Any], ...] = (
     Setting(
         "EXCLUDED_PATHS",
         parse_paths,
-        "/health,/healthz,/readyz,/livez,/favicon.ico,/static/,/assets/",
+        "/health,/healthz,/readyz,/livez,/favicon.ico,/static/,/assets/,/connect-pageviews/",
         "Request paths that produce no spans. A path ending in '/' covers everything below it.",
     ),
     Setting(
