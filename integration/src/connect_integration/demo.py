@@ -128,10 +128,9 @@ def summary(example: ExampleApp, receiver: Receiver, stopped_in: float) -> str:
         )
     if requests:
         slowest = max(requests, key=lambda s: s.end_ns - s.start_ns)
-        took = (slowest.end_ns - slowest.start_ns) / 1e6
-        lines.append(
-            f"    slowest: {slowest.name} ({slowest.attributes.get('url.path')}) {took:.1f} ms"
-        )
+        slowest_ms = (slowest.end_ns - slowest.start_ns) / 1e6
+        path = slowest.attributes.get("url.path")
+        lines.append(f"    slowest: {slowest.name} ({path}) {slowest_ms:.1f} ms")
     for span in requests:
         for event in span.events:
             if event.name == "exception":

@@ -22,8 +22,10 @@ from connect_otel.settings import Settings
 class ConnectSampler(Sampler):
     """Drops server spans for excluded paths, then defers to ParentBased(TraceIdRatioBased).
 
-    Instrumentations that take an exclusion list never start those spans; this catches
-    frameworks that instrument themselves, using the path attribute known at span start.
+    Every framework sets the request's path when its server span starts, so this one rule
+    excludes paths everywhere, Plain's self-instrumentation included. The contrib
+    instrumentations' own exclusion lists would cost more: they rebuild the full request URL
+    on every request to match against. Their children (queries) follow the dropped parent.
     """
 
     def __init__(self, settings: Settings) -> None:

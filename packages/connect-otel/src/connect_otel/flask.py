@@ -15,15 +15,15 @@ from connect_otel._setup import activate
 
 def init_app(app: Flask, **overrides: object) -> bool:
     """Turns on export for `app`; True when export is active."""
-    settings = activate(
+    active = activate(
         overrides=overrides,
         framework={key: value for key, value in app.config.items() if key.startswith("CONNECT_")},
         framework_defaults={"SERVICE_NAME": app.name},
     )
-    if settings is None:
+    if active is None:
         return False
     from opentelemetry.instrumentation.flask import FlaskInstrumentor
 
-    FlaskInstrumentor().instrument_app(app, excluded_urls=settings.excluded_urls_pattern())
+    FlaskInstrumentor().instrument_app(app)
     instrument_databases()
     return True

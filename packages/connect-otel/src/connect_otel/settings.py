@@ -223,16 +223,6 @@ class Settings:
             for excluded in self.excluded_paths
         )
 
-    def excluded_urls_pattern(self) -> str:
-        """The exclusions as the comma-separated regexes the contrib instrumentations take.
-
-        They match full URLs (scheme://host/path?query), so each path is anchored after the host.
-        """
-        return ",".join(
-            "^[a-z]+://[^/]+" + re.escape(path) + ("" if path.endswith("/") else r"(?:\?|$)")
-            for path in self.excluded_paths
-        )
-
 
 assert [f.name for f in fields(Settings)] == [s.name.lower() for s in SETTINGS]
 

@@ -21,19 +21,18 @@ from connect_otel._setup import SHUTDOWN_AT_EXIT_TIMEOUT, activate, shutdown
 def instrument_app(app: Starlette, **overrides: object) -> bool:
     """Turns on export for `app` (a FastAPI or Starlette app); True when export is active."""
     title = getattr(app, "title", None)
-    settings = activate(
+    active = activate(
         overrides=overrides,
         framework_defaults={"SERVICE_NAME": title if title and title != "FastAPI" else None},
     )
-    if settings is None:
+    if active is None:
         return False
-    excluded = settings.excluded_urls_pattern()
     if _is_fastapi(app):
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
         # FastAPI 0.165+ has telemetry of its own that switches on when providers exist; it
         # stands aside when it finds this instrumentation's middleware (tested on both).
-        FastAPIInstrumentor.instrument_app(app, excluded_urls=excluded)  # type: ignore[arg-type]
+        FastAPIInstrumentor.instrument_app(app)  # type: ignore[arg-type]
     else:
         from opentelemetry.instrumentation.starlette import StarletteInstrumentor
 

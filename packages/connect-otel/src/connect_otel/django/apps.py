@@ -20,12 +20,12 @@ class ConnectOtelConfig(AppConfig):
             if name.startswith("CONNECT_")
         }
         project = os.environ.get("DJANGO_SETTINGS_MODULE", "").split(".")[0]
-        settings = activate(framework=framework, framework_defaults={"SERVICE_NAME": project})
-        if settings is None:
+        active = activate(framework=framework, framework_defaults={"SERVICE_NAME": project})
+        if active is None:
             return
         from opentelemetry.instrumentation.django import DjangoInstrumentor
 
-        DjangoInstrumentor().instrument(excluded_urls=settings.excluded_urls_pattern())
+        DjangoInstrumentor().instrument()
         _add_after_instrumentation("connect_otel.django.middleware.LeadingSlashRoutes")
         instrument_databases()
 
