@@ -1,0 +1,253 @@
+"""What Connect costs a request, beside the alternatives, measured in one run on one machine.
+
+Each set-up serves the same Flask app under gunicorn (one sync worker) exporting to the local
+receiver. A separate load process sends a warm-up, then a fixed number of requests, each on a
+fresh connection (gunicorn's sync worker does not keep connections alive). Server CPU is read
+from /proc for the whole process tree (all threads, so background export counts), after the
+export queues have drained. Set-ups are interleaved in rounds and the medians reported.
+
+    python integration/benchmarks/bench.py [--rounds 3] [--requests 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from connect_integration.receiver import Receiver
+from connect_integration.scripts import clean_environ
+from connect_integration.servers import Server, free_port, run_server
+
+HERE = Path(__file__).parent
+RESULTS = HERE / "results"
+SETUPS = ("bare", "sdk", "logfire", "connect")
+LABELS = {
+    "bare": "bare Flask",
+    "sdk": "OpenTelemetry SDK by hand",
+    "logfire": "Logfire",
+    "connect": "connect-otel",
+}
+TOKEN = "bench-token"
+TICKS = os.sysconf("SC_CLK_TCK")
+# Long enough for every batch processor (5 s schedule by default) to have exported.
+DRAIN_SECONDS = 6.5
+
+LOAD = """
+import http.client, json, sys, time
+port, warmup, count = (int(a) for a in sys.argv[1:])
+def once(i):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", f"/items/{i}")
+    response = connection.getresponse(); response.read(); connection.close()
+    assert response.status == 200, response.status
+for i in range(warmup):
+    once(i)
+print("WARM", flush=True)
+sys.stdin.readline()
+took = []
+for i in range(count):
+    started = time.perf_counter(); once(i); took.append(time.perf_counter() - started)
+print(json.dumps(took), flush=True)
+"""
+
+
+@dataclass
+class Sample:
+    cpu_us: float
+    median_ms: float
+    p99_ms: float
+    requests: int
+    spans: int
+    logs: int
+
+
+@dataclass
+class Results:
+    samples: dict[str, list[Sample]] = field(default_factory=lambda: {s: [] for s in SETUPS})
+
+    def median(self, setup: str, attribute: str) -> float:
+        return statistics.median(getattr(s, attribute) for s in self.samples[setup])
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """utime + stime of a process and its children (gunicorn's master and worker)."""
+    total = 0.0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        pids.extend(int(child) for child in children)
+    return total
+
+
+def environ(setup: str, receiver: Receiver) -> dict[str, str]:
+    env = clean_environ(
+        BENCH_SETUP=setup,
+        BENCH_ENDPOINT=receiver.url,
+        BENCH_TOKEN=TOKEN,
+        PYTHONPATH=str(HERE),
+        OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url,
+        OTEL_EXPORTER_OTLP_HEADERS=f"Authorization=Bearer {TOKEN}",
+    )
+    if setup == "connect":
+        env.update(CONNECT_EXPORT_URL=receiver.url, CONNECT_EXPORT_TOKEN=TOKEN)
+    return env
+
+
+def measure(setup: str, warmup: int, count: int) -> Sample:
+    with Receiver(token=TOKEN) as receiver:
+        port = free_port()
+        argv = [
+            sys.executable, "-m", "gunicorn", "--workers", "1", "--no-control-socket",
+            "--bind", f"127.0.0.1:{port}", "flask_bench:app",
+        ]  # fmt: skip
+        with run_server(
+            argv, environ(setup, receiver), port, cwd=HERE, ready_path="/items/0"
+        ) as server:
+            took, cpu = load(server, warmup, count)
+            server.stop()
+        received = warmup + count + 1  # and the readiness probe
+        spans = len([s for s in receiver.spans() if s.kind == "SERVER"])
+        logs = len([log for log in receiver.logs() if "requested" in str(log.body)])
+    took.sort()
+    return Sample(
+        cpu_us=cpu / count * 1e6,
+        median_ms=statistics.median(took) * 1e3,
+        p99_ms=took[int(len(took) * 0.99) - 1] * 1e3,
+        requests=received,
+        spans=spans,
+        logs=logs,
+    )
+
+
+def load(server: Server, warmup: int, count: int) -> tuple[list[float], float]:
+    client = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(LOAD), str(server.port), str(warmup), str(count)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert client.stdin is not None and client.stdout is not None
+    assert client.stdout.readline().strip() == "WARM"
+    time.sleep(DRAIN_SECONDS)  # the warm-up's exports are not part of the measurement
+    before = tree_cpu_seconds(server.process.pid)
+    client.stdin.write("\n")
+    client.stdin.flush()
+    took: list[float] = json.loads(client.stdout.readline())
+    client.wait(30)
+    time.sleep(DRAIN_SECONDS)  # the measured requests' exports are
+    return took, tree_cpu_seconds(server.process.pid) - before
+
+
+def table(results: Results) -> str:
+    bare_cpu = results.median("bare", "cpu_us")
+    bare_p50 = results.median("bare", "median_ms")
+    bare_p99 = results.median("bare", "p99_ms")
+    rows = [
+        "| set-up | CPU µs/request | added CPU µs | median ms | p99 ms | p50 ratio | p99 ratio "
+        "| spans / requests | logs / requests |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for setup in SETUPS:
+        last = results.samples[setup][-1]
+        cpu = results.median(setup, "cpu_us")
+        rows.append(
+            f"| {LABELS[setup]} | {cpu:.0f} | {cpu - bare_cpu:.0f} "
+            f"| {results.median(setup, 'median_ms'):.2f} | {results.median(setup, 'p99_ms'):.2f} "
+            f"| {results.median(setup, 'median_ms') / bare_p50:.2f} "
+            f"| {results.median(setup, 'p99_ms') / bare_p99:.2f} "
+            f"| {last.spans} / {last.requests} | {last.logs} / {last.requests} |"
+        )
+    sdk_added = results.median("sdk", "cpu_us") - bare_cpu
+    connect_added = results.median("connect", "cpu_us") - bare_cpu
+    rows.append("")
+    rows.append(
+        f"connect-otel's added CPU is {connect_added / sdk_added:.0%} of the hand-configured "
+        f"SDK's (target: at most 60%)."
+    )
+    return "\n".join(rows)
+
+
+def bundle_sizes() -> str:
+    bundle = (
+        HERE.parents[1]
+        / "packages/connect-pageviews/src/connect_pageviews/static/connect_pageviews/pageviews.js"
+    ).read_bytes()
+    return (
+        f"Beacon bundle: {len(bundle)} bytes raw, {len(gzip.compress(bundle, 9))} bytes gzip -9 "
+        "(plain.connect 0.5.0's script: 2,087 raw, 896 gzipped)."
+    )
+
+
+def tag_render_time() -> str:
+    from connect_pageviews import render_tag, resolve
+
+    settings = resolve({"pageviews_token": "pv", "pageviews_identity_key": "k"}, environ={})
+    rounds = 5000
+    started = time.perf_counter()
+    for user in range(rounds):
+        render_tag(settings, script_src="/static/pageviews.js", user_id=user, route="/x/<id>")
+    took = (time.perf_counter() - started) / rounds * 1e6
+    return f"Tag render with an identity token: {took:.1f} µs per render (connect-pageviews)."
+
+
+def chart(results: Results, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (cpu_axis, p99_axis) = plt.subplots(1, 2, figsize=(11, 4))
+    labels = [LABELS[s] for s in SETUPS]
+    cpu_axis.bar(labels, [results.median(s, "cpu_us") for s in SETUPS], color="#4c72b0")
+    cpu_axis.set_title("server CPU per request (µs)")
+    p99_axis.bar(labels, [results.median(s, "p99_ms") for s in SETUPS], color="#dd8452")
+    p99_axis.set_title("p99 latency (ms)")
+    for axis in (cpu_axis, p99_axis):
+        axis.tick_params(axis="x", rotation=20)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--warmup", type=int, default=200)
+    args = parser.parse_args(argv)
+    results = Results()
+    for round_number in range(1, args.rounds + 1):
+        for setup in SETUPS:
+            sample = measure(setup, args.warmup, args.requests)
+            results.samples[setup].append(sample)
+            print(
+                f"round {round_number}/{args.rounds} {LABELS[setup]:<26} "
+                f"{sample.cpu_us:6.0f} µs CPU/request, p99 {sample.p99_ms:.2f} ms, "
+                f"{sample.spans}/{sample.requests} spans, {sample.logs}/{sample.requests} logs",
+                flush=True,
+            )
+    RESULTS.mkdir(exist_ok=True)
+    report = "\n\n".join([table(results), bundle_sizes(), tag_render_time()])
+    (RESULTS / "results.md").write_text(report + "\n")
+    chart(results, RESULTS / "results.png")
+    print("\n" + report)
+    print(f"\nwritten: {RESULTS / 'results.md'}, {RESULTS / 'results.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,72 @@
+"""The benchmark app, one of four set-ups chosen by BENCH_SETUP: bare, the OpenTelemetry SDK
+configured by hand as its documentation shows, Logfire, and connect-otel. Same route in each:
+a path parameter, one INFO log line, a small JSON answer."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, jsonify
+from flask.typing import ResponseReturnValue
+
+SETUP = os.environ["BENCH_SETUP"]
+ENDPOINT = os.environ.get("BENCH_ENDPOINT", "")
+HEADERS = {"Authorization": f"Bearer {os.environ.get('BENCH_TOKEN', '')}"}
+
+app = Flask("bench")
+log = logging.getLogger("bench")
+logging.getLogger().setLevel(logging.INFO)
+
+
+@app.get("/items/<int:item_id>")
+def item(item_id: int) -> ResponseReturnValue:
+    log.info("item %d requested", item_id)
+    return jsonify(id=item_id, name="towel")
+
+
+if SETUP == "sdk":
+    from opentelemetry import _logs, metrics, trace
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.instrumentation.flask import FlaskInstrumentor
+    from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
+    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+
+    resource = Resource.create({"service.name": "bench"})
+    tracer_provider = TracerProvider(resource=resource, sampler=ParentBased(TraceIdRatioBased(1.0)))
+    tracer_provider.add_span_processor(
+        BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{ENDPOINT}/v1/traces", headers=HEADERS))
+    )
+    trace.set_tracer_provider(tracer_provider)
+    reader = PeriodicExportingMetricReader(
+        OTLPMetricExporter(endpoint=f"{ENDPOINT}/v1/metrics", headers=HEADERS)
+    )
+    metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=[reader]))
+    logger_provider = LoggerProvider(resource=resource)
+    logger_provider.add_log_record_processor(
+        BatchLogRecordProcessor(OTLPLogExporter(endpoint=f"{ENDPOINT}/v1/logs", headers=HEADERS))
+    )
+    _logs.set_logger_provider(logger_provider)
+    logging.getLogger().addHandler(LoggingHandler(logger_provider=logger_provider))
+    FlaskInstrumentor().instrument_app(app)
+elif SETUP == "logfire":
+    import logfire
+
+    # Logfire exports over OTLP to OTEL_EXPORTER_OTLP_ENDPOINT (set by the benchmark).
+    logfire.configure(send_to_logfire=False, service_name="bench", console=False)
+    logfire.instrument_flask(app)
+    logging.getLogger().addHandler(logfire.LogfireLoggingHandler())
+elif SETUP == "connect":
+    import connect_otel.flask
+
+    connect_otel.flask.init_app(app)
+elif SETUP != "bare":
+    raise SystemExit(f"unknown BENCH_SETUP {SETUP!r}")
