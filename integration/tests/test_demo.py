@@ -28,3 +28,33 @@ def test_demo_tour_summarises_every_signal_and_the_page_views() -> None:
     assert "user 7301  server trace" in out, "a signed-in view, decrypted, joined to its trace"
     assert "GET /health" not in out, "excluded paths make no spans"
     assert "OK: flask exported every signal" in out
+
+
+def test_serve_mode_shows_arrivals_live_until_interrupted() -> None:
+    import re
+    import signal
+    import urllib.request
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "connect_integration.demo", "--serve", "--app", "flask"],
+        env=clean_environ(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    try:
+        url = None
+        for line in process.stdout:
+            if found := re.search(r"open (http://127\.0\.0\.1:\d+)/", line):
+                url = found.group(1)
+                break
+        assert url, "the demo prints the URL to open"
+        with urllib.request.urlopen(url + "/items/5", timeout=30) as response:
+            assert response.status == 200
+        for line in process.stdout:
+            if "SERVER GET /items/<int:item_id>" in line:
+                break
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0

@@ -92,3 +92,39 @@ def test_blackholed_endpoint_costs_the_app_no_latency(
     slowest = json.loads(result.stdout.splitlines()[-1])
     # A request that waited on the blackholed export would take the 10 s export timeout.
     assert slowest < 1.0
+
+
+def test_memory_stays_within_the_queue_bounds_while_the_endpoint_hangs(
+    receiver: Receiver, export_env: dict[str, str]
+) -> None:
+    receiver.set_fault("blackhole")
+    result = run_python(
+        """
+        import json, logging, resource
+        import connect_otel
+        from opentelemetry import trace
+        connect_otel.configure()
+        tracer, log = trace.get_tracer("app"), logging.getLogger("app")
+
+        def work(count):
+            for index in range(count):
+                with tracer.start_as_current_span("request", attributes={"n": index}):
+                    log.warning("handled %d", index)
+
+        def rss_mb():
+            with open("/proc/self/statm") as statm:
+                return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+        work(5_000)  # the queues are full from here on
+        before = rss_mb()
+        work(45_000)
+        print(json.dumps(rss_mb() - before))
+        connect_otel.shutdown(timeout=1.0)
+        """,
+        export_env,
+        timeout=180,
+    )
+    growth_mb = json.loads(result.stdout.splitlines()[-1])
+    # Unbounded, 45,000 more spans and records would hold well over 100 MB; the queues hold
+    # 2,048 of each whatever happens.
+    assert growth_mb < 25, f"{growth_mb:.1f} MB"
