@@ -53,7 +53,7 @@ def test_serve_mode_shows_arrivals_live_until_interrupted() -> None:
         with urllib.request.urlopen(url + "/items/5", timeout=30) as response:
             assert response.status == 200
         for line in process.stdout:
-            if "SERVER GET /items/<int:item_id>" in line:
+            if line.startswith("span") and "GET /items/<int:item_id>" in line:
                 break
     finally:
         process.send_signal(signal.SIGINT)

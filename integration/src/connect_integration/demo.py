@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -20,11 +19,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
 
 from connect_integration.browser import CHROMIUM, CHROMIUM_ARGS
 from connect_integration.examples import EXAMPLES, ExampleApp
-from connect_integration.receiver import LogRecord, Metric, Pageview, Receiver, Span
+from connect_integration.receiver import LogRecord, Pageview, Receiver, Span, print_arrival
 from connect_integration.servers import Server
 from connect_pageviews import InvalidIdentityToken, decrypt_identity
 
@@ -178,19 +176,6 @@ def view_line(view: Pageview, trace_names: dict[str, str]) -> str:
     return f"{path:<18} {fields['title']!r:<14} {who:<10} {joined}"
 
 
-def live(signal: str, item: Any) -> None:
-    if isinstance(item, Span):
-        took = (item.end_ns - item.start_ns) / 1e6
-        print(f"span     {item.kind:<6} {item.name:<34} {took:7.1f} ms  trace {item.trace_id[:12]}")
-    elif isinstance(item, Metric):
-        print(f"metric   {item.name} ({len(item.points)} points)")
-    elif isinstance(item, LogRecord):
-        print(f"log      {log_line(item)}")
-    elif isinstance(item, Pageview):
-        print(f"pageview {view_line(item, {})}")
-    sys.stdout.flush()
-
-
 def serve(example: ExampleApp, receiver: Receiver, workdir: Path) -> int:
     with serving(example, receiver, workdir) as server:
         step(f"open {server.url}/ (try /spa, /login as ada/lovelace, /boom); Ctrl-C stops")
@@ -213,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="connect-demo-") as workdir:
         outcomes = []
         for name in names:
-            with Receiver(token=TOKEN, on_arrival=live if args.serve else None) as receiver:
+            with Receiver(
+                token=TOKEN, on_arrival=print_arrival if args.serve else None
+            ) as receiver:
                 if args.serve:
                     return serve(EXAMPLES[name], receiver, Path(workdir))
                 outcomes.append(tour(EXAMPLES[name], receiver, Path(workdir)))

@@ -532,7 +532,8 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
         return probe.connect_ex((host, port)) != 0
 
 
-def _print_live(signal: str, item: Any) -> None:
+def print_arrival(signal: str, item: Any) -> None:
+    """One line per arrival, readable at a glance: the live view of the CLI and the demo."""
     if isinstance(item, Span):
         status = "" if item.status_code == "UNSET" else f" [{item.status_code}]"
         took = (item.end_ns - item.start_ns) / 1e6
@@ -562,7 +563,7 @@ def main(argv: list[str] | None = None) -> int:
         token=args.token,
         port=args.port,
         record_file=args.record,
-        on_arrival=_print_live if args.live else None,
+        on_arrival=print_arrival if args.live else None,
     )
     receiver.start()
     print(f"receiver: OTLP at {receiver.url}/v1/..., beacons at {receiver.beacon_url}", flush=True)
