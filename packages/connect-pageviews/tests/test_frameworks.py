@@ -131,7 +131,7 @@ def test_anonymous_visit_renders_every_attribute(site: Site) -> None:
     assert tag["data-trace-id"] == ""
     assert "async" in tag
     if site.framework.name == "django":
-        # django-csp's per-request nonce, the same one its header allows.
+        # The per-request nonce (django-csp's, or Django 6's own), the one its header allows.
         assert tag["nonce"]
         assert f"'nonce-{tag['nonce']}'" in headers["Content-Security-Policy"]
     else:

@@ -1,12 +1,29 @@
-"""A one-module Django site for the tag's tests: auth, sessions, django-csp, static files."""
+"""A one-module Django site for the tag's tests: auth, sessions, a CSP nonce (django-csp, or
+Django's own from 6.0 on), static files."""
 
 from __future__ import annotations
 
 import os
 
 import django
-from csp.constants import NONCE, SELF
 from django.conf import settings
+
+if django.VERSION >= (6, 0):
+    # Django's own Content-Security-Policy: the nonce is also a template context variable.
+    from django.utils.csp import CSP
+
+    CSP_SETTINGS = {"SECURE_CSP": {"script-src": [CSP.SELF, CSP.NONCE]}}
+    CSP_MIDDLEWARE = "django.middleware.csp.ContentSecurityPolicyMiddleware"
+    CONTEXT_PROCESSORS = [
+        "django.template.context_processors.request",
+        "django.template.context_processors.csp",
+    ]
+else:
+    from csp.constants import NONCE, SELF
+
+    CSP_SETTINGS = {"CONTENT_SECURITY_POLICY": {"DIRECTIVES": {"script-src": [SELF, NONCE]}}}
+    CSP_MIDDLEWARE = "csp.middleware.CSPMiddleware"
+    CONTEXT_PROCESSORS = ["django.template.context_processors.request"]
 
 settings.configure(
     DEBUG=False,
@@ -23,17 +40,17 @@ settings.configure(
     MIDDLEWARE=[
         "django.contrib.sessions.middleware.SessionMiddleware",
         "django.contrib.auth.middleware.AuthenticationMiddleware",
-        "csp.middleware.CSPMiddleware",
+        CSP_MIDDLEWARE,
     ],
     DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["DB_PATH"]}},
     TEMPLATES=[
         {
             "BACKEND": "django.template.backends.django.DjangoTemplates",
-            "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+            "OPTIONS": {"context_processors": CONTEXT_PROCESSORS},
         }
     ],
     STATIC_URL="/static/",
-    CONTENT_SECURITY_POLICY={"DIRECTIVES": {"script-src": [SELF, NONCE]}},
+    **CSP_SETTINGS,
 )
 django.setup()
 
