@@ -29,13 +29,56 @@ from connect_integration.servers import Server, free_port, run_server
 
 HERE = Path(__file__).parent
 RESULTS = HERE / "results"
-SETUPS = ("bare", "sdk", "logfire", "connect")
-LABELS = {
-    "bare": "bare Flask",
-    "sdk": "OpenTelemetry SDK by hand",
-    "logfire": "Logfire",
-    "connect": "connect-otel",
-}
+PLAIN_PYTHON = HERE.parents[1] / ".venv-plain" / "bin" / "python"
+# plain.connect 0.5.0, the reference, installed aside by integration/bin/bench.
+REFERENCE = HERE.parents[1] / ".runtime" / "plain-connect-0.5.0"
+
+
+@dataclass(frozen=True)
+class Setup:
+    key: str
+    label: str
+    family: str  # the bare set-up of the same family is its baseline
+
+    def argv(self, port: int) -> list[str]:
+        if self.family == "plain":
+            return [
+                str(PLAIN_PYTHON), "-m", "plain", "server", "--bind", f"127.0.0.1:{port}",
+                "--workers", "1",
+            ]  # fmt: skip
+        return [
+            sys.executable, "-m", "gunicorn", "--workers", "1", "--no-control-socket",
+            "--bind", f"127.0.0.1:{port}", "flask_bench:app",
+        ]  # fmt: skip
+
+    @property
+    def cwd(self) -> Path:
+        return HERE / "plain_bench" if self.family == "plain" else HERE
+
+    def environ(self, receiver: Receiver) -> dict[str, str]:
+        mode = self.key.removeprefix("plain-")
+        env = clean_environ(
+            BENCH_SETUP=mode,
+            BENCH_ENDPOINT=receiver.url,
+            BENCH_TOKEN=TOKEN,
+            PYTHONPATH=str(REFERENCE if mode == "reference" else HERE),
+            OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url,
+            OTEL_EXPORTER_OTLP_HEADERS=f"Authorization=Bearer {TOKEN}",
+        )
+        if mode in ("connect", "reference"):
+            env.update(PLAIN_CONNECT_EXPORT_URL=receiver.url, PLAIN_CONNECT_EXPORT_TOKEN=TOKEN)
+        return env
+
+
+SETUPS = (
+    Setup("bare", "bare Flask", "flask"),
+    Setup("sdk", "OpenTelemetry SDK by hand", "flask"),
+    Setup("logfire", "Logfire", "flask"),
+    Setup("connect", "connect-otel", "flask"),
+    Setup("plain-bare", "bare Plain", "plain"),
+    Setup("plain-reference", "plain.connect 0.5.0", "plain"),
+    Setup("plain-connect", "connect_otel.plain", "plain"),
+)
 TOKEN = "bench-token"
 TICKS = os.sysconf("SC_CLK_TCK")
 # Long enough for every batch processor (5 s schedule by default) to have exported.
@@ -72,7 +115,7 @@ class Sample:
 
 @dataclass
 class Results:
-    samples: dict[str, list[Sample]] = field(default_factory=lambda: {s: [] for s in SETUPS})
+    samples: dict[str, list[Sample]] = field(default_factory=lambda: {s.key: [] for s in SETUPS})
 
     def median(self, setup: str, attribute: str) -> float:
         return statistics.median(getattr(s, attribute) for s in self.samples[setup])
@@ -94,29 +137,11 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
-def environ(setup: str, receiver: Receiver) -> dict[str, str]:
-    env = clean_environ(
-        BENCH_SETUP=setup,
-        BENCH_ENDPOINT=receiver.url,
-        BENCH_TOKEN=TOKEN,
-        PYTHONPATH=str(HERE),
-        OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url,
-        OTEL_EXPORTER_OTLP_HEADERS=f"Authorization=Bearer {TOKEN}",
-    )
-    if setup == "connect":
-        env.update(CONNECT_EXPORT_URL=receiver.url, CONNECT_EXPORT_TOKEN=TOKEN)
-    return env
-
-
-def measure(setup: str, warmup: int, count: int) -> Sample:
+def measure(setup: Setup, warmup: int, count: int) -> Sample:
     with Receiver(token=TOKEN) as receiver:
         port = free_port()
-        argv = [
-            sys.executable, "-m", "gunicorn", "--workers", "1", "--no-control-socket",
-            "--bind", f"127.0.0.1:{port}", "flask_bench:app",
-        ]  # fmt: skip
         with run_server(
-            argv, environ(setup, receiver), port, cwd=HERE, ready_path="/items/0"
+            setup.argv(port), setup.environ(receiver), port, cwd=setup.cwd, ready_path="/items/0"
         ) as server:
             took, cpu = load(server, warmup, count)
             server.stop()
@@ -153,33 +178,40 @@ def load(server: Server, warmup: int, count: int) -> tuple[list[float], float]:
     return took, tree_cpu_seconds(server.process.pid) - before
 
 
-def table(results: Results) -> str:
-    bare_cpu = results.median("bare", "cpu_us")
-    bare_p50 = results.median("bare", "median_ms")
-    bare_p99 = results.median("bare", "p99_ms")
+def table(results: Results, family: str) -> str:
+    setups = [s for s in SETUPS if s.family == family and results.samples[s.key]]
+    bare = setups[0].key
+    bare_cpu = results.median(bare, "cpu_us")
+    bare_p50 = results.median(bare, "median_ms")
+    bare_p99 = results.median(bare, "p99_ms")
     rows = [
         "| set-up | CPU µs/request | added CPU µs | median ms | p99 ms | p50 ratio | p99 ratio "
         "| spans / requests | logs / requests |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for setup in SETUPS:
-        last = results.samples[setup][-1]
-        cpu = results.median(setup, "cpu_us")
+    for setup in setups:
+        last = results.samples[setup.key][-1]
+        cpu = results.median(setup.key, "cpu_us")
         rows.append(
-            f"| {LABELS[setup]} | {cpu:.0f} | {cpu - bare_cpu:.0f} "
-            f"| {results.median(setup, 'median_ms'):.2f} | {results.median(setup, 'p99_ms'):.2f} "
-            f"| {results.median(setup, 'median_ms') / bare_p50:.2f} "
-            f"| {results.median(setup, 'p99_ms') / bare_p99:.2f} "
+            f"| {setup.label} | {cpu:.0f} | {cpu - bare_cpu:.0f} "
+            f"| {results.median(setup.key, 'median_ms'):.2f} "
+            f"| {results.median(setup.key, 'p99_ms'):.2f} "
+            f"| {results.median(setup.key, 'median_ms') / bare_p50:.2f} "
+            f"| {results.median(setup.key, 'p99_ms') / bare_p99:.2f} "
             f"| {last.spans} / {last.requests} | {last.logs} / {last.requests} |"
         )
-    sdk_added = results.median("sdk", "cpu_us") - bare_cpu
-    connect_added = results.median("connect", "cpu_us") - bare_cpu
-    rows.append("")
-    rows.append(
-        f"connect-otel's added CPU is {connect_added / sdk_added:.0%} of the hand-configured "
-        f"SDK's (target: at most 60%)."
-    )
-    return "\n".join(rows)
+    added = {s.key: results.median(s.key, "cpu_us") - bare_cpu for s in setups}
+    if family == "flask":
+        verdict = (
+            f"connect-otel's added CPU is {added['connect'] / added['sdk']:.0%} of the "
+            "hand-configured SDK's (target: at most 60%)."
+        )
+    else:
+        verdict = (
+            f"connect_otel.plain adds {added['plain-connect']:.0f} µs of CPU per request, "
+            f"plain.connect 0.5.0 {added['plain-reference']:.0f} (target: below it)."
+        )
+    return "\n".join([*rows, "", verdict])
 
 
 def bundle_sizes() -> str:
@@ -211,14 +243,15 @@ def chart(results: Results, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, (cpu_axis, p99_axis) = plt.subplots(1, 2, figsize=(11, 4))
-    labels = [LABELS[s] for s in SETUPS]
-    cpu_axis.bar(labels, [results.median(s, "cpu_us") for s in SETUPS], color="#4c72b0")
+    figure, (cpu_axis, p99_axis) = plt.subplots(1, 2, figsize=(13, 5))
+    measured = [s for s in SETUPS if results.samples[s.key]]
+    labels = [s.label for s in measured]
+    cpu_axis.bar(labels, [results.median(s.key, "cpu_us") for s in measured], color="#4c72b0")
     cpu_axis.set_title("server CPU per request (µs)")
-    p99_axis.bar(labels, [results.median(s, "p99_ms") for s in SETUPS], color="#dd8452")
+    p99_axis.bar(labels, [results.median(s.key, "p99_ms") for s in measured], color="#dd8452")
     p99_axis.set_title("p99 latency (ms)")
     for axis in (cpu_axis, p99_axis):
-        axis.tick_params(axis="x", rotation=20)
+        axis.tick_params(axis="x", rotation=30)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
 
@@ -228,20 +261,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument(
+        "--family", action="append", choices=["flask", "plain"], help="only these set-ups"
+    )
     args = parser.parse_args(argv)
+    families = args.family or ["flask", "plain"]
+    setups = [s for s in SETUPS if s.family in families]
     results = Results()
     for round_number in range(1, args.rounds + 1):
-        for setup in SETUPS:
+        for setup in setups:
             sample = measure(setup, args.warmup, args.requests)
-            results.samples[setup].append(sample)
+            results.samples[setup.key].append(sample)
             print(
-                f"round {round_number}/{args.rounds} {LABELS[setup]:<26} "
+                f"round {round_number}/{args.rounds} {setup.label:<26} "
                 f"{sample.cpu_us:6.0f} µs CPU/request, p99 {sample.p99_ms:.2f} ms, "
                 f"{sample.spans}/{sample.requests} spans, {sample.logs}/{sample.requests} logs",
                 flush=True,
             )
     RESULTS.mkdir(exist_ok=True)
-    report = "\n\n".join([table(results), bundle_sizes(), tag_render_time()])
+    tables = [table(results, family) for family in families]
+    report = "\n\n".join([*tables, bundle_sizes(), tag_render_time()])
     (RESULTS / "results.md").write_text(report + "\n")
     chart(results, RESULTS / "results.png")
     print("\n" + report)

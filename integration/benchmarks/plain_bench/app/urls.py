@@ -1,0 +1,18 @@
+import logging
+
+from plain.http import JsonResponse
+from plain.urls import Router, path
+from plain.views import View
+
+log = logging.getLogger("app")
+
+
+class ItemView(View):
+    def get(self) -> JsonResponse:
+        log.info("item %d requested", self.url_kwargs["item_id"])
+        return JsonResponse({"id": self.url_kwargs["item_id"], "name": "towel"})
+
+
+class AppRouter(Router):
+    namespace = ""
+    urls = (path("items/<int:item_id>", ItemView),)
