@@ -12,7 +12,7 @@ import pytest
 
 from connect_integration.examples import EXAMPLES, ExampleApp
 from connect_integration.postgres import postgres_server
-from connect_integration.receiver import Receiver, Span
+from connect_integration.receiver import Metric, Receiver, Span
 from connect_integration.servers import Server
 from connect_pageviews import decrypt_identity
 
@@ -140,6 +140,22 @@ def test_request_duration_histogram_has_slashed_routes(
     assert all(route.startswith("/") for route in durations(receiver) if route != "None")
     histogram = next(m for m in receiver.metrics() if m.name == "http.server.request.duration")
     assert (histogram.kind, histogram.temporality) == ("histogram", "DELTA")
+
+
+def test_requests_in_flight_are_a_metric(
+    example: ExampleApp, server: Server, receiver: Receiver
+) -> None:
+    if example.name == "plain":
+        pytest.skip("Plain's own instrumentation records request durations only")
+    server.get("/items/42")
+
+    def in_flight(r: Receiver) -> list[Metric]:
+        return [m for m in r.metrics() if m.name == "http.server.active_requests"]
+
+    receiver.wait_for(lambda r: bool(in_flight(r)), timeout=20)
+    metric = in_flight(receiver)[0]
+    assert metric.temporality == "DELTA"
+    assert {p.attributes.get("http.request.method") for p in metric.points} == {"GET"}
 
 
 def test_a_log_record_from_a_request_carries_its_trace_once(

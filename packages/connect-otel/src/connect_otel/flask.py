@@ -1,20 +1,25 @@
 """Flask: `connect_otel.flask.init_app(app)`.
 
 Settings come from keyword arguments, the environment, then `app.config["CONNECT_*"]`; the
-service name defaults to the app's import name. Requests are traced by the contrib Flask
-instrumentation, queries by the database driver's.
+service name defaults to the app's import name. Requests are traced by the contrib WSGI
+middleware and named by their Flask route; queries by the database driver's instrumentation.
 """
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
+from opentelemetry import metrics, trace
+from opentelemetry.metrics import NoOpMeterProvider
+from opentelemetry.semconv.attributes.http_attributes import HTTP_ROUTE
+from opentelemetry.trace import Status, StatusCode
 
 from connect_otel._databases import instrument_databases
+from connect_otel._request_metrics import ROUTE_KEY, RequestMetrics
 from connect_otel._setup import activate
 
 
 def init_app(app: Flask, **overrides: object) -> bool:
-    """Turns on export for `app`; True when export is active."""
+    """Turns on export for `app`; True when export is active. A second call changes nothing."""
     active = activate(
         overrides=overrides,
         framework={key: value for key, value in app.config.items() if key.startswith("CONNECT_")},
@@ -22,8 +27,37 @@ def init_app(app: Flask, **overrides: object) -> bool:
     )
     if active is None:
         return False
-    from opentelemetry.instrumentation.flask import FlaskInstrumentor
-
-    FlaskInstrumentor().instrument_app(app)
+    if "connect_otel" not in app.extensions:
+        _trace_requests(app)
+        app.extensions["connect_otel"] = active
     instrument_databases()
     return True
+
+
+def _trace_requests(app: Flask) -> None:
+    # The contrib Flask instrumentation wraps this same middleware and adds per-request work
+    # Connect does not need (the full URL rebuilt for an empty exclusion list, request
+    # attributes collected twice, two up-down counter updates): about 110 µs a request.
+    from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware
+
+    measured = RequestMetrics(app.wsgi_app, metrics.get_meter("connect_otel.flask"))
+    app.wsgi_app = OpenTelemetryMiddleware(  # type: ignore[method-assign]
+        measured, meter_provider=NoOpMeterProvider()
+    )
+    app.teardown_request(_describe_request)
+
+
+def _describe_request(error: BaseException | None) -> None:
+    """Names the request's span by its route and records an exception Flask turned into a 500.
+
+    At teardown the route is known even when a before_request handler answered early."""
+    span = trace.get_current_span()
+    rule = request.url_rule
+    if rule is not None:
+        request.environ[ROUTE_KEY] = rule.rule
+        if span.is_recording():
+            span.update_name(f"{request.method} {rule.rule}")
+            span.set_attribute(HTTP_ROUTE, rule.rule)
+    if error is not None and span.is_recording():
+        span.record_exception(error)
+        span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))

@@ -1,0 +1,116 @@
+"""The HTTP server metrics Connect records for WSGI apps, read back from an SDK metric reader."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pytest
+from opentelemetry.metrics import Meter
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+from connect_otel._request_metrics import ROUTE_KEY, RequestMetrics
+
+Environ = dict[str, Any]
+App = Callable[[Environ, Callable[..., Any]], Iterable[bytes]]
+
+
+def environ(method: str = "GET", path: str = "/items/42") -> Environ:
+    return {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.url_scheme": "https",
+        "wsgi.input": io.BytesIO(),
+    }
+
+
+def serve(app: Any, env: Environ) -> str:
+    status: list[str] = []
+    body = b"".join(app(env, lambda line, headers, *exc_info: status.append(line)))
+    assert body == b"ok" or not status[0].startswith("2")
+    return status[0]
+
+
+def points(reader: InMemoryMetricReader, name: str) -> list[Any]:
+    data = reader.get_metrics_data()
+    assert data is not None
+    return [
+        point
+        for resource in data.resource_metrics
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+        if metric.name == name
+        for point in metric.data.data_points
+    ]
+
+
+@pytest.fixture
+def reader() -> InMemoryMetricReader:
+    return InMemoryMetricReader()
+
+
+@pytest.fixture
+def meter(reader: InMemoryMetricReader) -> Meter:
+    return MeterProvider(metric_readers=[reader]).get_meter("test")
+
+
+def routed(env: Environ, start_response: Callable[..., Any]) -> list[bytes]:
+    env[ROUTE_KEY] = "/items/<int:item_id>"
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+
+
+def test_duration_carries_the_route_and_the_stable_attributes(
+    reader: InMemoryMetricReader, meter: Meter
+) -> None:
+    assert serve(RequestMetrics(routed, meter), environ()) == "200 OK"
+    (point,) = points(reader, "http.server.request.duration")
+    assert point.count == 1
+    assert dict(point.attributes) == {
+        "http.request.method": "GET",
+        "url.scheme": "https",
+        "network.protocol.version": "1.1",
+        "http.route": "/items/<int:item_id>",
+        "http.response.status_code": 200,
+    }
+    assert point.explicit_bounds[0] == 0.005, "the conventions' advised buckets, in seconds"
+
+
+def test_requests_in_flight_are_counted_while_they_run(
+    reader: InMemoryMetricReader, meter: Meter
+) -> None:
+    seen_during: list[int] = []
+
+    def looks_at_itself(env: Environ, start_response: Callable[..., Any]) -> list[bytes]:
+        seen_during.extend(p.value for p in points(reader, "http.server.active_requests"))
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    serve(RequestMetrics(looks_at_itself, meter), environ(method="POST"))
+    assert seen_during == [1]
+    (after,) = points(reader, "http.server.active_requests")
+    assert after.value == 0
+    assert dict(after.attributes) == {"http.request.method": "POST", "url.scheme": "https"}
+
+
+def test_server_errors_and_escaping_exceptions_set_error_type(
+    reader: InMemoryMetricReader, meter: Meter
+) -> None:
+    def failing(env: Environ, start_response: Callable[..., Any]) -> list[bytes]:
+        start_response("503 Service Unavailable", [])
+        return [b"down"]
+
+    def raising(env: Environ, start_response: Callable[..., Any]) -> list[bytes]:
+        raise LookupError("gone")
+
+    serve(RequestMetrics(failing, meter), environ())
+    with pytest.raises(LookupError):
+        serve(RequestMetrics(raising, meter), environ(method="BREW"))
+    errors = {
+        point.attributes["http.request.method"]: point.attributes.get("error.type")
+        for point in points(reader, "http.server.request.duration")
+    }
+    assert errors == {"GET": "503", "_OTHER": "LookupError"}, "unknown methods are folded"
