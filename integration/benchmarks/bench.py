@@ -225,16 +225,26 @@ def bundle_sizes() -> str:
     )
 
 
-def tag_render_time() -> str:
-    from connect_pageviews import render_tag, resolve
-
-    settings = resolve({"pageviews_token": "pv", "pageviews_identity_key": "k"}, environ={})
-    rounds = 5000
-    started = time.perf_counter()
-    for user in range(rounds):
-        render_tag(settings, script_src="/static/pageviews.js", user_id=user, route="/x/<id>")
-    took = (time.perf_counter() - started) / rounds * 1e6
-    return f"Tag render with an identity token: {took:.1f} µs per render (connect-pageviews)."
+def tag_render_time(rounds: int) -> str:
+    """Both tags through Plain's Jinja environment with a signed-in user, interleaved."""
+    setups = {"pageviews": "connect-pageviews", "reference": "plain.connect 0.5.0"}
+    took: dict[str, list[float]] = {key: [] for key in setups}
+    for _ in range(rounds):
+        for key in setups:
+            environ = clean_environ(BENCH_SETUP=key)
+            if key == "reference":
+                environ["PYTHONPATH"] = str(REFERENCE)
+            out = subprocess.run(
+                [str(PLAIN_PYTHON), "tag_render.py", "5000"],
+                cwd=HERE / "plain_bench", env=environ, check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            took[key].append(float(out.stdout))
+    medians = {key: statistics.median(values) for key, values in took.items()}
+    return (
+        "Tag render with an identity token, on Plain: "
+        + ", ".join(f"{label} {medians[key]:.1f} µs" for key, label in setups.items())
+        + "."
+    )
 
 
 def chart(results: Results, path: Path) -> None:
@@ -280,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     RESULTS.mkdir(exist_ok=True)
     tables = [table(results, family) for family in families]
-    report = "\n\n".join([*tables, bundle_sizes(), tag_render_time()])
+    report = "\n\n".join([*tables, bundle_sizes(), tag_render_time(args.rounds)])
     (RESULTS / "results.md").write_text(report + "\n")
     chart(results, RESULTS / "results.png")
     print("\n" + report)

@@ -1,7 +1,8 @@
 import logging
 
 from plain.http import JsonResponse
-from plain.urls import Router, path
+from plain.runtime import settings
+from plain.urls import Router, include, path
 from plain.views import View
 
 log = logging.getLogger("app")
@@ -16,3 +17,7 @@ class ItemView(View):
 class AppRouter(Router):
     namespace = ""
     urls = (path("items/<int:item_id>", ItemView),)
+    if "plain.assets" in settings.INSTALLED_PACKAGES:  # plain.connect's tag links its script
+        from plain.assets.urls import AssetsRouter
+
+        urls += (include("assets/", AssetsRouter),)
