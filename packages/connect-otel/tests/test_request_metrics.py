@@ -114,3 +114,26 @@ def test_server_errors_and_escaping_exceptions_set_error_type(
         for point in points(reader, "http.server.request.duration")
     }
     assert errors == {"GET": "503", "_OTHER": "LookupError"}, "unknown methods are folded"
+
+
+class BrokenHistogram:
+    def record(self, *args: object, **kwargs: object) -> None:
+        raise RuntimeError("a broken metrics pipeline")
+
+
+class MeterWithBrokenHistogram:
+    """A real meter, except that recording a duration raises."""
+
+    def __init__(self, meter: Meter) -> None:
+        self._meter = meter
+
+    def create_histogram(self, *args: object, **kwargs: object) -> BrokenHistogram:
+        return BrokenHistogram()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._meter, name)
+
+
+def test_a_failing_duration_record_never_reaches_the_request(meter: Meter) -> None:
+    app = RequestMetrics(routed, MeterWithBrokenHistogram(meter))  # type: ignore[arg-type]
+    assert serve(app, environ()) == "200 OK"

@@ -8,6 +8,7 @@ metrics are collected, instead of two up-down counter updates per request.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -28,6 +29,8 @@ from opentelemetry.util.http import sanitize_method
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+logger = logging.getLogger("connect_otel")
 
 # Still "development" in the HTTP conventions, so not among the stable constants.
 HTTP_SERVER_ACTIVE_REQUESTS = "http.server.active_requests"
@@ -82,8 +85,11 @@ class RequestMetrics:
         finally:
             with self._lock:
                 self._in_flight[key] -= 1
-            attributes = duration_attributes(environ, key, status, error)
-            self._duration.record(default_timer() - started, attributes)
+            try:
+                attributes = duration_attributes(environ, key, status, error)
+                self._duration.record(default_timer() - started, attributes)
+            except Exception:  # the request's own outcome must stand, whatever happens here
+                logger.debug("Connect could not record a request's duration", exc_info=True)
 
     def _observe_in_flight(self, options: CallbackOptions) -> Iterable[Observation]:
         with self._lock:

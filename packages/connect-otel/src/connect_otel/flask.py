@@ -7,6 +7,8 @@ middleware and named by their Flask route; queries by the database driver's inst
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, request
 from opentelemetry import metrics, trace
 from opentelemetry.metrics import NoOpMeterProvider
@@ -16,6 +18,8 @@ from opentelemetry.trace import Status, StatusCode
 from connect_otel._databases import instrument_databases
 from connect_otel._request_metrics import ROUTE_KEY, RequestMetrics
 from connect_otel._setup import activate
+
+logger = logging.getLogger("connect_otel")
 
 
 def init_app(app: Flask, **overrides: object) -> bool:
@@ -51,13 +55,16 @@ def _describe_request(error: BaseException | None) -> None:
     """Names the request's span by its route and records an exception Flask turned into a 500.
 
     At teardown the route is known even when a before_request handler answered early."""
-    span = trace.get_current_span()
-    rule = request.url_rule
-    if rule is not None:
-        request.environ[ROUTE_KEY] = rule.rule
-        if span.is_recording():
-            span.update_name(f"{request.method} {rule.rule}")
-            span.set_attribute(HTTP_ROUTE, rule.rule)
-    if error is not None and span.is_recording():
-        span.record_exception(error)
-        span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
+    try:
+        span = trace.get_current_span()
+        rule = request.url_rule
+        if rule is not None:
+            request.environ[ROUTE_KEY] = rule.rule
+            if span.is_recording():
+                span.update_name(f"{request.method} {rule.rule}")
+                span.set_attribute(HTTP_ROUTE, rule.rule)
+        if error is not None and span.is_recording():
+            span.record_exception(error)
+            span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
+    except Exception:  # a teardown that raised would turn the answer into an error
+        logger.debug("Connect could not describe a request's span", exc_info=True)
