@@ -114,8 +114,8 @@ def duration_attributes(
         attributes[HTTP_ROUTE] = route
     code = status.split(" ", 1)[0]
     if code.isdigit():
-        attributes[HTTP_RESPONSE_STATUS_CODE] = int(code)
-        if int(code) >= 500:
+        status_code = attributes[HTTP_RESPONSE_STATUS_CODE] = int(code)
+        if status_code >= 500:
             attributes[ERROR_TYPE] = code
     if error is not None:
         attributes[ERROR_TYPE] = error
