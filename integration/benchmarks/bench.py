@@ -1,12 +1,15 @@
 """What Connect costs a request, beside the alternatives, measured in one run on one machine.
 
-Each set-up serves the same Flask app under gunicorn (one sync worker) exporting to the local
-receiver. A separate load process sends a warm-up, then a fixed number of requests, each on a
-fresh connection (gunicorn's sync worker does not keep connections alive). Server CPU is read
-from /proc for the whole process tree (all threads, so background export counts), after the
-export queues have drained. Set-ups are interleaved in rounds and the medians reported.
+Each set-up serves the same Flask app under gunicorn (one sync worker) exporting to its own
+local receiver. All set-ups of a family run at once, and a separate load process sends each a
+warm-up, then its requests in turn, a small block at a time, each on a fresh connection
+(gunicorn's sync worker does not keep connections alive): the machine's speed drifts from one
+minute to the next, and interleaving this finely makes every set-up see the same machine.
+Server CPU is read from /proc for the whole process tree (all threads, so background export
+counts) once the export queues have drained. Each round starts fresh servers; the report gives
+medians over rounds and each round's ratio of added CPU.
 
-    python integration/benchmarks/bench.py [--rounds 3] [--requests 2000]
+    python integration/benchmarks/bench.py [--rounds 3] [--requests 2000] [--block 50]
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ import os
 import statistics
 import subprocess
 import sys
-import textwrap
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,24 +87,6 @@ TICKS = os.sysconf("SC_CLK_TCK")
 # Long enough for every batch processor (5 s schedule by default) to have exported.
 DRAIN_SECONDS = 6.5
 
-LOAD = """
-import http.client, json, sys, time
-port, warmup, count = (int(a) for a in sys.argv[1:])
-def once(i):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("GET", f"/items/{i}")
-    response = connection.getresponse(); response.read(); connection.close()
-    assert response.status == 200, response.status
-for i in range(warmup):
-    once(i)
-print("WARM", flush=True)
-sys.stdin.readline()
-took = []
-for i in range(count):
-    started = time.perf_counter(); once(i); took.append(time.perf_counter() - started)
-print(json.dumps(took), flush=True)
-"""
-
 
 @dataclass
 class Sample:
@@ -120,6 +105,15 @@ class Results:
     def median(self, setup: str, attribute: str) -> float:
         return statistics.median(getattr(s, attribute) for s in self.samples[setup])
 
+    def added_ratios(self, setup: str, against: str, bare: str) -> list[float]:
+        """Each round's added CPU of `setup` as a fraction of `against`'s, over its bare."""
+        return [
+            (mine.cpu_us - base.cpu_us) / (theirs.cpu_us - base.cpu_us)
+            for mine, theirs, base in zip(
+                self.samples[setup], self.samples[against], self.samples[bare], strict=True
+            )
+        ]
+
 
 def tree_cpu_seconds(pid: int) -> float:
     """utime + stime of a process and its children (gunicorn's master and worker)."""
@@ -137,31 +131,47 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
-def measure(setup: Setup, warmup: int, count: int) -> Sample:
-    with Receiver(token=TOKEN) as receiver:
-        port = free_port()
-        with run_server(
-            setup.argv(port), setup.environ(receiver), port, cwd=setup.cwd, ready_path="/items/0"
-        ) as server:
-            took, cpu = load(server, warmup, count)
+def measure_round(setups: list[Setup], warmup: int, count: int, block: int) -> dict[str, Sample]:
+    """Serves every set-up at once and sends each its requests in turn, `block` at a time.
+
+    The host's speed drifts from one minute to the next; with the set-ups' requests
+    interleaved at a fraction of a second, each set-up sees the same machine.
+    """
+    with ExitStack() as stack:
+        receivers = [stack.enter_context(Receiver(token=TOKEN)) for _ in setups]
+        servers = []
+        for setup, receiver in zip(setups, receivers, strict=True):
+            port = free_port()
+            argv, environ = setup.argv(port), setup.environ(receiver)
+            server = run_server(argv, environ, port, cwd=setup.cwd, ready_path="/items/0")
+            servers.append(stack.enter_context(server))
+        took, cpu = load(servers, warmup, count, block)
+        for server in servers:
             server.stop()
+    samples = {}
+    for setup, receiver, times, seconds in zip(setups, receivers, took, cpu, strict=True):
+        times.sort()
         received = warmup + count + 1  # and the readiness probe
-        spans = len([s for s in receiver.spans() if s.kind == "SERVER"])
-        logs = len([log for log in receiver.logs() if "requested" in str(log.body)])
-    took.sort()
-    return Sample(
-        cpu_us=cpu / count * 1e6,
-        median_ms=statistics.median(took) * 1e3,
-        p99_ms=took[int(len(took) * 0.99) - 1] * 1e3,
-        requests=received,
-        spans=spans,
-        logs=logs,
-    )
+        samples[setup.key] = Sample(
+            cpu_us=seconds / count * 1e6,
+            median_ms=statistics.median(times) * 1e3,
+            p99_ms=times[int(len(times) * 0.99) - 1] * 1e3,
+            requests=received,
+            spans=len([s for s in receiver.spans() if s.kind == "SERVER"]),
+            logs=len([log for log in receiver.logs() if "requested" in str(log.body)]),
+        )
+    return samples
 
 
-def load(server: Server, warmup: int, count: int) -> tuple[list[float], float]:
+def load(
+    servers: list[Server], warmup: int, count: int, block: int
+) -> tuple[list[list[float]], list[float]]:
+    argv = [
+        sys.executable, str(HERE / "load.py"), "--count", str(count), "--block", str(block),
+        "--warmup", str(warmup), *(str(server.port) for server in servers),
+    ]  # fmt: skip
     client = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(LOAD), str(server.port), str(warmup), str(count)],
+        argv,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -169,13 +179,14 @@ def load(server: Server, warmup: int, count: int) -> tuple[list[float], float]:
     assert client.stdin is not None and client.stdout is not None
     assert client.stdout.readline().strip() == "WARM"
     time.sleep(DRAIN_SECONDS)  # the warm-up's exports are not part of the measurement
-    before = tree_cpu_seconds(server.process.pid)
+    before = [tree_cpu_seconds(server.process.pid) for server in servers]
     client.stdin.write("\n")
     client.stdin.flush()
-    took: list[float] = json.loads(client.stdout.readline())
+    took: list[list[float]] = json.loads(client.stdout.readline())
     client.wait(30)
     time.sleep(DRAIN_SECONDS)  # the measured requests' exports are
-    return took, tree_cpu_seconds(server.process.pid) - before
+    after = [tree_cpu_seconds(server.process.pid) for server in servers]
+    return took, [end - start for start, end in zip(before, after, strict=True)]
 
 
 def table(results: Results, family: str) -> str:
@@ -200,16 +211,19 @@ def table(results: Results, family: str) -> str:
             f"| {results.median(setup.key, 'p99_ms') / bare_p99:.2f} "
             f"| {last.spans} / {last.requests} | {last.logs} / {last.requests} |"
         )
-    added = {s.key: results.median(s.key, "cpu_us") - bare_cpu for s in setups}
     if family == "flask":
+        ratios = results.added_ratios("connect", "sdk", "bare")
         verdict = (
-            f"connect-otel's added CPU is {added['connect'] / added['sdk']:.0%} of the "
-            "hand-configured SDK's (target: at most 60%)."
+            f"connect-otel's added CPU is {statistics.median(ratios):.0%} of the hand-configured "
+            f"SDK's (median of rounds; rounds {min(ratios):.0%} to {max(ratios):.0%}; "
+            "target: at most 60%)."
         )
     else:
+        ratios = results.added_ratios("plain-connect", "plain-reference", "plain-bare")
         verdict = (
-            f"connect_otel.plain adds {added['plain-connect']:.0f} µs of CPU per request, "
-            f"plain.connect 0.5.0 {added['plain-reference']:.0f} (target: below it)."
+            f"connect_otel.plain's added CPU is {statistics.median(ratios):.0%} of "
+            f"plain.connect 0.5.0's (median of rounds; rounds {min(ratios):.0%} to "
+            f"{max(ratios):.0%}; target: below 100%)."
         )
     return "\n".join([*rows, "", verdict])
 
@@ -271,23 +285,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--block", type=int, default=50, help="requests per set-up in turn")
     parser.add_argument(
         "--family", action="append", choices=["flask", "plain"], help="only these set-ups"
     )
     args = parser.parse_args(argv)
     families = args.family or ["flask", "plain"]
-    setups = [s for s in SETUPS if s.family in families]
     results = Results()
     for round_number in range(1, args.rounds + 1):
-        for setup in setups:
-            sample = measure(setup, args.warmup, args.requests)
-            results.samples[setup.key].append(sample)
-            print(
-                f"round {round_number}/{args.rounds} {setup.label:<26} "
-                f"{sample.cpu_us:6.0f} µs CPU/request, p99 {sample.p99_ms:.2f} ms, "
-                f"{sample.spans}/{sample.requests} spans, {sample.logs}/{sample.requests} logs",
-                flush=True,
-            )
+        for family in families:
+            setups = [s for s in SETUPS if s.family == family]
+            samples = measure_round(setups, args.warmup, args.requests, args.block)
+            for setup in setups:
+                sample = samples[setup.key]
+                results.samples[setup.key].append(sample)
+                print(
+                    f"round {round_number}/{args.rounds} {setup.label:<26} "
+                    f"{sample.cpu_us:6.0f} µs CPU/request, p99 {sample.p99_ms:.2f} ms, "
+                    f"{sample.spans}/{sample.requests} spans, "
+                    f"{sample.logs}/{sample.requests} logs",
+                    flush=True,
+                )
     RESULTS.mkdir(exist_ok=True)
     tables = [table(results, family) for family in families]
     report = "\n\n".join([*tables, bundle_sizes(), tag_render_time(args.rounds)])

@@ -1,10 +1,13 @@
 """Fault drills: connect-otel's Flask app under steady load while the endpoint misbehaves.
 
-Per mode — healthy, refused, blackholed, slow (5 s), 500, 429 with Retry-After — it reports
-p50/p99 latency as a ratio to the healthy run, resident memory after the load period (the
-queues are bounded, so it must not climb), the graceful stop's duration under the fault, and
-how many spans and log records never arrived. That export resumes once the endpoint recovers is
-a test in `make test` (test_fault_drills.py).
+Each fault mode — refused, blackholed, slow (5 s), 500, 429 with Retry-After — gets a server
+exporting to a receiver that plays it, and a healthy twin beside it, served at the same time
+while one load process sends the two small blocks of requests in turn: the machine's speed
+drifts from one minute to the next, and interleaved, both see the same machine. Per mode it
+reports p50/p99 latency as a ratio to its healthy twin's, resident memory after the load period
+(the queues are bounded, so it must not climb), the graceful stop's duration under the fault,
+and how many spans and log records never arrived. That export resumes once the endpoint
+recovers is a test in `make test` (test_fault_drills.py).
 
     python integration/benchmarks/drills.py [--seconds 120]
 """
@@ -16,8 +19,8 @@ import json
 import statistics
 import subprocess
 import sys
-import textwrap
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,22 +30,8 @@ from connect_integration.servers import Server, free_port, run_server
 
 HERE = Path(__file__).parent
 TOKEN = "drill-token"
-MODES: tuple[Fault | None, ...] = (None, "refuse", "blackhole", "slow", "500", "429")
-
-STEADY_LOAD = """
-import http.client, json, sys, time
-port, seconds = int(sys.argv[1]), float(sys.argv[2])
-took, deadline, i = [], time.monotonic() + seconds, 0
-while time.monotonic() < deadline:
-    started = time.perf_counter()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("GET", f"/items/{i}")
-    response = connection.getresponse(); response.read(); connection.close()
-    assert response.status == 200, response.status
-    took.append(time.perf_counter() - started); i += 1
-    time.sleep(0.002)  # steady, not saturating
-print(json.dumps(took))
-"""
+FAULTS: tuple[Fault, ...] = ("refuse", "blackhole", "slow", "500", "429")
+WARMUP = 50
 
 
 @dataclass
@@ -51,6 +40,8 @@ class Drill:
     requests: int
     p50_ms: float
     p99_ms: float
+    p50_ratio: float  # to the healthy twin's
+    p99_ratio: float
     rss_mb: float
     stop_seconds: float
     dropped_spans: int
@@ -73,65 +64,90 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def drill(mode: Fault | None, seconds: float) -> Drill:
-    with Receiver(token=TOKEN) as receiver:
-        receiver.set_fault(mode, delay=5.0, retry_after=1)
-        port = free_port()
-        argv = [
-            sys.executable, "-m", "gunicorn", "--workers", "1", "--no-control-socket",
-            "--bind", f"127.0.0.1:{port}", "flask_bench:app",
-        ]  # fmt: skip
-        env = clean_environ(
-            BENCH_SETUP="connect",
-            PYTHONPATH=str(HERE),
-            CONNECT_EXPORT_URL=receiver.url,
-            CONNECT_EXPORT_TOKEN=TOKEN,
-        )
-        with run_server(argv, env, port, cwd=HERE, ready_path="/items/0") as server:
-            took = steady_load(server, seconds)
-            rss = tree_rss_mb(server.process.pid)
+def drill(fault: Fault, seconds: float) -> tuple[Drill, Drill]:
+    """The fault's drill and its healthy twin's."""
+    modes = (fault, None)
+    with ExitStack() as stack:
+        receivers = [stack.enter_context(Receiver(token=TOKEN)) for _ in modes]
+        servers = []
+        for mode, receiver in zip(modes, receivers, strict=True):
+            receiver.set_fault(mode, delay=5.0, retry_after=1)
+            port = free_port()
+            argv = [
+                sys.executable, "-m", "gunicorn", "--workers", "1", "--no-control-socket",
+                "--bind", f"127.0.0.1:{port}", "flask_bench:app",
+            ]  # fmt: skip
+            env = clean_environ(
+                BENCH_SETUP="connect",
+                PYTHONPATH=str(HERE),
+                CONNECT_EXPORT_URL=receiver.url,
+                CONNECT_EXPORT_TOKEN=TOKEN,
+            )
+            server = run_server(argv, env, port, cwd=HERE, ready_path="/items/0")
+            servers.append(stack.enter_context(server))
+        took = steady_load(servers, seconds)
+        rss = [tree_rss_mb(server.process.pid) for server in servers]
+        stop_seconds = []
+        for server in servers:  # while the endpoint still misbehaves
             started = time.monotonic()
-            server.stop(timeout=60)  # while the endpoint still misbehaves
-            stop_seconds = time.monotonic() - started
-        sent = len(took) + 1
+            server.stop(timeout=60)
+            stop_seconds.append(time.monotonic() - started)
+    for times in took:
+        times.sort()
+    healthy_p50, healthy_p99 = percentiles(took[1])
+    results = []
+    for mode, receiver, times, memory, stopping in zip(
+        modes, receivers, took, rss, stop_seconds, strict=True
+    ):
+        sent = WARMUP + len(times) + 1  # and the readiness probe
         spans = len([s for s in receiver.spans() if s.kind == "SERVER"])
         logs = len([log for log in receiver.logs() if "requested" in str(log.body)])
-    took.sort()
-    return Drill(
-        mode=mode or "healthy",
-        requests=sent,
-        p50_ms=statistics.median(took) * 1e3,
-        p99_ms=took[int(len(took) * 0.99) - 1] * 1e3,
-        rss_mb=rss,
-        stop_seconds=stop_seconds,
-        dropped_spans=sent - spans,
-        dropped_logs=sent - logs,
-    )
+        p50, p99 = percentiles(times)
+        results.append(
+            Drill(
+                mode=mode or f"healthy, beside {fault}",
+                requests=sent,
+                p50_ms=p50,
+                p99_ms=p99,
+                p50_ratio=p50 / healthy_p50,
+                p99_ratio=p99 / healthy_p99,
+                rss_mb=memory,
+                stop_seconds=stopping,
+                dropped_spans=sent - spans,
+                dropped_logs=sent - logs,
+            )
+        )
+    return results[0], results[1]
 
 
-def steady_load(server: Server, seconds: float) -> list[float]:
+def percentiles(ordered: list[float]) -> tuple[float, float]:
+    """p50 and p99 in milliseconds of sorted latencies in seconds."""
+    return statistics.median(ordered) * 1e3, ordered[int(len(ordered) * 0.99) - 1] * 1e3
+
+
+def steady_load(servers: list[Server], seconds: float) -> list[list[float]]:
+    """Steady, not saturating: a short pause between requests."""
+    argv = [
+        sys.executable, str(HERE / "load.py"), "--seconds", str(seconds), "--block", "20",
+        "--warmup", str(WARMUP), "--pause", "0.002", *(str(server.port) for server in servers),
+    ]  # fmt: skip
     result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(STEADY_LOAD), str(server.port), str(seconds)],
-        capture_output=True,
-        text=True,
-        timeout=seconds + 120,
-        check=True,
+        argv, input="\n", capture_output=True, text=True, timeout=seconds + 300, check=True
     )
-    took: list[float] = json.loads(result.stdout)
+    took: list[list[float]] = json.loads(result.stdout.splitlines()[-1])
     return took
 
 
-def report(drills: list[Drill]) -> str:
-    healthy = drills[0]
+def report(results: list[Drill]) -> str:
     rows = [
         "| endpoint | requests | p50 ratio | p99 ratio | RSS MB | SIGTERM s | spans dropped "
         "| logs dropped |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for d in drills:
+    for d in results:
         rows.append(
-            f"| {d.mode} | {d.requests} | {d.p50_ms / healthy.p50_ms:.2f} "
-            f"| {d.p99_ms / healthy.p99_ms:.2f} | {d.rss_mb:.0f} | {d.stop_seconds:.1f} "
+            f"| {d.mode} | {d.requests} | {d.p50_ratio:.2f} "
+            f"| {d.p99_ratio:.2f} | {d.rss_mb:.0f} | {d.stop_seconds:.1f} "
             f"| {d.dropped_spans} | {d.dropped_logs} |"
         )
     return "\n".join(rows)
@@ -139,13 +155,13 @@ def report(drills: list[Drill]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=120.0, help="load per fault mode")
+    parser.add_argument("--seconds", type=float, default=120.0, help="of load per fault mode")
     args = parser.parse_args(argv)
-    drills = []
-    for mode in MODES:
-        drills.append(drill(mode, args.seconds))
-        print(f"drill {drills[-1].mode}: {drills[-1]}", flush=True)
-    text = report(drills)
+    results: list[Drill] = []
+    for fault in FAULTS:
+        results.extend(drill(fault, args.seconds))
+        print(f"drill {fault}: {results[-2]}\n  its healthy twin: {results[-1]}", flush=True)
+    text = report(results)
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "drills.md").write_text(text + "\n")
     print("\n" + text)
