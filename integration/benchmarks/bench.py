@@ -78,6 +78,7 @@ SETUPS = (
     Setup("sdk", "OpenTelemetry SDK by hand", "flask"),
     Setup("logfire", "Logfire", "flask"),
     Setup("connect", "connect-otel", "flask"),
+    Setup("floor", "SDK floor: span and log only", "flask"),
     Setup("plain-bare", "bare Plain", "plain"),
     Setup("plain-reference", "plain.connect 0.5.0", "plain"),
     Setup("plain-connect", "connect_otel.plain", "plain"),
@@ -218,6 +219,9 @@ def table(results: Results, family: str) -> str:
             f"SDK's (median of rounds; rounds {min(ratios):.0%} to {max(ratios):.0%}; "
             "target: at most 60%)."
         )
+        if results.samples["floor"]:
+            floor = statistics.median(results.added_ratios("floor", "sdk", "bare"))
+            verdict += f" The SDK's floor (span and log only, no metrics) is {floor:.0%} of it."
     else:
         ratios = results.added_ratios("plain-connect", "plain-reference", "plain-bare")
         verdict = (

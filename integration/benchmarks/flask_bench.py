@@ -1,6 +1,8 @@
-"""The benchmark app, one of four set-ups chosen by BENCH_SETUP: bare, the OpenTelemetry SDK
-configured by hand as its documentation shows, Logfire, and connect-otel. Same route in each:
-a path parameter, one INFO log line, a small JSON answer."""
+"""The benchmark app, one of five set-ups chosen by BENCH_SETUP: bare, the OpenTelemetry SDK
+configured by hand as its documentation shows, Logfire, connect-otel, and the SDK's floor (the
+least any composition of its parts costs that still exports the request's span and log record:
+no metrics, no route names). Same route in each: a path parameter, one INFO log line, a small
+JSON answer."""
 
 from __future__ import annotations
 
@@ -68,5 +70,43 @@ elif SETUP == "connect":
     import connect_otel.flask
 
     connect_otel.flask.init_app(app)
+elif SETUP == "floor":
+    from opentelemetry import _logs, trace
+    from opentelemetry.exporter.otlp.proto.http import Compression
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.instrumentation.logging.handler import LoggingHandler
+    from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware
+    from opentelemetry.metrics import NoOpMeterProvider
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")  # as connect-otel speaks
+    resource = Resource.create({"service.name": "bench"})
+    tracer_provider = TracerProvider(resource=resource)
+    tracer_provider.add_span_processor(
+        BatchSpanProcessor(
+            OTLPSpanExporter(
+                endpoint=f"{ENDPOINT}/v1/traces", headers=HEADERS, compression=Compression.Gzip
+            )
+        )
+    )
+    trace.set_tracer_provider(tracer_provider)
+    logger_provider = LoggerProvider(resource=resource)
+    logger_provider.add_log_record_processor(
+        BatchLogRecordProcessor(
+            OTLPLogExporter(
+                endpoint=f"{ENDPOINT}/v1/logs", headers=HEADERS, compression=Compression.Gzip
+            )
+        )
+    )
+    _logs.set_logger_provider(logger_provider)
+    logging.getLogger().addHandler(LoggingHandler(logger_provider=logger_provider))
+    app.wsgi_app = OpenTelemetryMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, meter_provider=NoOpMeterProvider()
+    )
 elif SETUP != "bare":
     raise SystemExit(f"unknown BENCH_SETUP {SETUP!r}")
