@@ -104,7 +104,8 @@ class Results:
     samples: dict[str, list[Sample]] = field(default_factory=lambda: {s.key: [] for s in SETUPS})
 
     def median(self, setup: str, attribute: str) -> float:
-        return statistics.median(getattr(s, attribute) for s in self.samples[setup])
+        values: list[float] = [getattr(s, attribute) for s in self.samples[setup]]
+        return statistics.median(values)
 
     def added_ratios(self, setup: str, against: str, bare: str) -> list[float]:
         """Each round's added CPU of `setup` as a fraction of `against`'s, over its bare."""
@@ -144,8 +145,8 @@ def measure_round(setups: list[Setup], warmup: int, count: int, block: int) -> d
         for setup, receiver in zip(setups, receivers, strict=True):
             port = free_port()
             argv, environ = setup.argv(port), setup.environ(receiver)
-            server = run_server(argv, environ, port, cwd=setup.cwd, ready_path="/items/0")
-            servers.append(stack.enter_context(server))
+            serving = run_server(argv, environ, port, cwd=setup.cwd, ready_path="/items/0")
+            servers.append(stack.enter_context(serving))
         took, cpu = load(servers, warmup, count, block)
         for server in servers:
             server.stop()

@@ -83,8 +83,8 @@ def drill(fault: Fault, seconds: float) -> tuple[Drill, Drill]:
                 CONNECT_EXPORT_URL=receiver.url,
                 CONNECT_EXPORT_TOKEN=TOKEN,
             )
-            server = run_server(argv, env, port, cwd=HERE, ready_path="/items/0")
-            servers.append(stack.enter_context(server))
+            serving = run_server(argv, env, port, cwd=HERE, ready_path="/items/0")
+            servers.append(stack.enter_context(serving))
         took = steady_load(servers, seconds)
         rss = [tree_rss_mb(server.process.pid) for server in servers]
         stop_seconds = []
