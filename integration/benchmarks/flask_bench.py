@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
@@ -75,7 +76,7 @@ elif SETUP == "floor":
     from opentelemetry.exporter.otlp.proto.http import Compression
     from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    from opentelemetry.instrumentation.logging.handler import LoggingHandler
+    from opentelemetry.instrumentation.logging.handler import LoggingHandler as ContribHandler
     from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware
     from opentelemetry.metrics import NoOpMeterProvider
     from opentelemetry.sdk._logs import LoggerProvider
@@ -87,24 +88,17 @@ elif SETUP == "floor":
     os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")  # as connect-otel speaks
     resource = Resource.create({"service.name": "bench"})
     tracer_provider = TracerProvider(resource=resource)
+    gzipped: dict[str, Any] = {"headers": HEADERS, "compression": Compression.Gzip}
     tracer_provider.add_span_processor(
-        BatchSpanProcessor(
-            OTLPSpanExporter(
-                endpoint=f"{ENDPOINT}/v1/traces", headers=HEADERS, compression=Compression.Gzip
-            )
-        )
+        BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{ENDPOINT}/v1/traces", **gzipped))
     )
     trace.set_tracer_provider(tracer_provider)
     logger_provider = LoggerProvider(resource=resource)
     logger_provider.add_log_record_processor(
-        BatchLogRecordProcessor(
-            OTLPLogExporter(
-                endpoint=f"{ENDPOINT}/v1/logs", headers=HEADERS, compression=Compression.Gzip
-            )
-        )
+        BatchLogRecordProcessor(OTLPLogExporter(endpoint=f"{ENDPOINT}/v1/logs", **gzipped))
     )
     _logs.set_logger_provider(logger_provider)
-    logging.getLogger().addHandler(LoggingHandler(logger_provider=logger_provider))
+    logging.getLogger().addHandler(ContribHandler(logger_provider=logger_provider))
     app.wsgi_app = OpenTelemetryMiddleware(  # type: ignore[method-assign]
         app.wsgi_app, meter_provider=NoOpMeterProvider()
     )
