@@ -83,6 +83,12 @@ def test_traces_metrics_and_logs_arrive_as_the_contract_says(
     assert logs["payment failed"].attributes["exception.message"] == "card expired"
     assert logs["lookup failed"].attributes["exception.type"] == "KeyError"
     assert logs["order placed for ada"].severity_text == "INFO"
+    # Where each record was logged, as plain.connect 0.5.0's SDK handler sent it.
+    placed = logs["order placed for ada"].attributes
+    line = EMIT_ALL_SIGNALS.splitlines().index('    log.info("order placed for %s", "ada")') + 1
+    assert placed["code.line.number"] == line
+    assert placed["code.function.name"] == "<module>"
+    assert placed["code.file.path"] == "<string>"
 
     assert "Connect is exporting traces, metrics, logs to 127.0.0.1" in result.stderr
     assert export_env["CONNECT_EXPORT_TOKEN"] not in result.stdout + result.stderr

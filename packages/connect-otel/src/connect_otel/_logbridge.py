@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from opentelemetry._logs import LoggerProvider
 from opentelemetry.instrumentation.logging.handler import LoggingHandler
 from opentelemetry.util.types import AnyValue
 
@@ -25,6 +26,13 @@ class LogBridge(LoggingHandler):
     exporting (urllib3's connection errors inside the exporter, say), are skipped: exporting
     them would feed a failing endpoint with reports of its own failure.
     """
+
+    def __init__(
+        self, level: int = logging.NOTSET, logger_provider: LoggerProvider | None = None
+    ) -> None:
+        # Where each record was logged (code.file.path, code.function.name, code.line.number),
+        # as plain.connect 0.5.0's SDK handler sent it; the contrib handler leaves it off.
+        super().__init__(level=level, logger_provider=logger_provider, log_code_attributes=True)
 
     def emit(self, record: logging.LogRecord) -> None:
         name = record.name
