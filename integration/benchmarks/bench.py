@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,8 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from measure import arrived, flask_server_argv, percentiles_ms, tree_cpu_seconds
 
 from connect_integration.receiver import Receiver
 from connect_integration.scripts import clean_environ
@@ -49,10 +50,7 @@ class Setup:
                 str(PLAIN_PYTHON), "-m", "plain", "server", "--bind", f"127.0.0.1:{port}",
                 "--workers", "1",
             ]  # fmt: skip
-        return [
-            sys.executable, "-m", "gunicorn", "--workers", "1", "--no-control-socket",
-            "--bind", f"127.0.0.1:{port}", "flask_bench:app",
-        ]  # fmt: skip
+        return flask_server_argv(port)
 
     @property
     def cwd(self) -> Path:
@@ -84,7 +82,6 @@ SETUPS = (
     Setup("plain-connect", "connect_otel.plain", "plain"),
 )
 TOKEN = "bench-token"
-TICKS = os.sysconf("SC_CLK_TCK")
 # Long enough for every batch processor (5 s schedule by default) to have exported.
 DRAIN_SECONDS = 6.5
 
@@ -117,22 +114,6 @@ class Results:
         ]
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """utime + stime of a process and its children (gunicorn's master and worker)."""
-    total = 0.0
-    pids = [pid]
-    while pids:
-        current = pids.pop()
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / TICKS
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        pids.extend(int(child) for child in children)
-    return total
-
-
 def measure_round(setups: list[Setup], warmup: int, count: int, block: int) -> dict[str, Sample]:
     """Serves every set-up at once and sends each its requests in turn, `block` at a time.
 
@@ -152,15 +133,15 @@ def measure_round(setups: list[Setup], warmup: int, count: int, block: int) -> d
             server.stop()
     samples = {}
     for setup, receiver, times, seconds in zip(setups, receivers, took, cpu, strict=True):
-        times.sort()
-        received = warmup + count + 1  # and the readiness probe
+        p50, p99 = percentiles_ms(sorted(times))
+        spans, logs = arrived(receiver)
         samples[setup.key] = Sample(
             cpu_us=seconds / count * 1e6,
-            median_ms=statistics.median(times) * 1e3,
-            p99_ms=times[int(len(times) * 0.99) - 1] * 1e3,
-            requests=received,
-            spans=len([s for s in receiver.spans() if s.kind == "SERVER"]),
-            logs=len([log for log in receiver.logs() if "requested" in str(log.body)]),
+            median_ms=p50,
+            p99_ms=p99,
+            requests=warmup + count + 1,  # and the readiness probe
+            spans=spans,
+            logs=logs,
         )
     return samples
 

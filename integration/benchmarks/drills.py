@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+
+from measure import arrived, flask_server_argv, percentiles_ms, tree_rss_mb
 
 from connect_integration.receiver import Fault, Receiver
 from connect_integration.scripts import clean_environ
@@ -48,22 +49,6 @@ class Drill:
     dropped_logs: int
 
 
-def tree_rss_mb(pid: int) -> float:
-    total, pids = 0, [pid]
-    while pids:
-        current = pids.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except FileNotFoundError:
-            continue
-        total += next(
-            int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")
-        )
-        pids.extend(int(child) for child in children)
-    return total / 1024
-
-
 def drill(fault: Fault, seconds: float) -> tuple[Drill, Drill]:
     """The fault's drill and its healthy twin's."""
     modes = (fault, None)
@@ -73,16 +58,13 @@ def drill(fault: Fault, seconds: float) -> tuple[Drill, Drill]:
         for mode, receiver in zip(modes, receivers, strict=True):
             receiver.set_fault(mode, delay=5.0, retry_after=1)
             port = free_port()
-            argv = [
-                sys.executable, "-m", "gunicorn", "--workers", "1", "--no-control-socket",
-                "--bind", f"127.0.0.1:{port}", "flask_bench:app",
-            ]  # fmt: skip
             env = clean_environ(
                 BENCH_SETUP="connect",
                 PYTHONPATH=str(HERE),
                 CONNECT_EXPORT_URL=receiver.url,
                 CONNECT_EXPORT_TOKEN=TOKEN,
             )
+            argv = flask_server_argv(port)
             serving = run_server(argv, env, port, cwd=HERE, ready_path="/items/0")
             servers.append(stack.enter_context(serving))
         took = steady_load(servers, seconds)
@@ -92,17 +74,14 @@ def drill(fault: Fault, seconds: float) -> tuple[Drill, Drill]:
             started = time.monotonic()
             server.stop(timeout=60)
             stop_seconds.append(time.monotonic() - started)
-    for times in took:
-        times.sort()
-    healthy_p50, healthy_p99 = percentiles(took[1])
+    healthy_p50, healthy_p99 = percentiles_ms(sorted(took[1]))
     results = []
     for mode, receiver, times, memory, stopping in zip(
         modes, receivers, took, rss, stop_seconds, strict=True
     ):
         sent = WARMUP + len(times) + 1  # and the readiness probe
-        spans = len([s for s in receiver.spans() if s.kind == "SERVER"])
-        logs = len([log for log in receiver.logs() if "requested" in str(log.body)])
-        p50, p99 = percentiles(times)
+        spans, logs = arrived(receiver)
+        p50, p99 = percentiles_ms(sorted(times))
         results.append(
             Drill(
                 mode=mode or f"healthy, beside {fault}",
@@ -118,11 +97,6 @@ def drill(fault: Fault, seconds: float) -> tuple[Drill, Drill]:
             )
         )
     return results[0], results[1]
-
-
-def percentiles(ordered: list[float]) -> tuple[float, float]:
-    """p50 and p99 in milliseconds of sorted latencies in seconds."""
-    return statistics.median(ordered) * 1e3, ordered[int(len(ordered) * 0.99) - 1] * 1e3
 
 
 def steady_load(servers: list[Server], seconds: float) -> list[list[float]]:
