@@ -10,6 +10,7 @@ import socket
 import pytest
 
 from connect_integration.receiver import Receiver
+from connect_integration.scripts import run_python
 
 
 def post(receiver: Receiver, path: str, body: bytes, **headers: str) -> http.client.HTTPResponse:
@@ -80,3 +81,25 @@ def test_blackhole_never_answers_and_429_says_when_to_retry() -> None:
 def test_wait_for_fails_with_a_summary_of_what_arrived() -> None:
     with Receiver() as receiver, pytest.raises(AssertionError, match="0 spans"):
         receiver.wait_for(lambda r: bool(r.spans()), timeout=0.2)
+
+
+def test_ctrl_c_stops_the_live_view_even_when_another_thread_takes_the_signal() -> None:
+    # The kernel hands a process's SIGINT to any of its threads; the receiver's handler threads
+    # are as likely to get it as the main thread that waits for it.
+    result = run_python(
+        """
+        import signal, threading, time
+        from connect_integration.receiver import wait_for_interrupt
+
+        def interrupt_from_here():
+            time.sleep(0.3)
+            signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+
+        threading.Thread(target=interrupt_from_here, daemon=True).start()
+        started = time.monotonic()
+        wait_for_interrupt()
+        print(f"returned after {time.monotonic() - started:.1f}s")
+        """,
+        timeout=20,
+    )
+    assert result.stdout.startswith("returned after")

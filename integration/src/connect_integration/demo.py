@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -22,7 +21,14 @@ from pathlib import Path
 
 from connect_integration.browser import CHROMIUM, CHROMIUM_ARGS
 from connect_integration.examples import EXAMPLES, ExampleApp
-from connect_integration.receiver import LogRecord, Pageview, Receiver, Span, print_arrival
+from connect_integration.receiver import (
+    LogRecord,
+    Pageview,
+    Receiver,
+    Span,
+    print_arrival,
+    wait_for_interrupt,
+)
 from connect_integration.servers import Server
 from connect_pageviews import InvalidIdentityToken, decrypt_identity
 
@@ -180,10 +186,8 @@ def serve(example: ExampleApp, receiver: Receiver, workdir: Path) -> int:
     with serving(example, receiver, workdir) as server:
         step(f"open {server.url}/ (try /spa, /login as ada/lovelace, /boom); Ctrl-C stops")
         step(f"telemetry and page views arriving at {receiver.url} are printed below")
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            step("stopping")
+        wait_for_interrupt()
+        step("stopping")
     return 0
 
 

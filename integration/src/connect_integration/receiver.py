@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, TextIO
@@ -537,6 +538,19 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
         return probe.connect_ex((host, port)) != 0
 
 
+def wait_for_interrupt() -> None:
+    """Blocks until Ctrl-C (SIGINT).
+
+    The kernel may deliver the signal to any thread, and one that lands on a handler thread
+    does not wake a main thread blocked on a lock: Python raises KeyboardInterrupt only when
+    the main thread next runs bytecode. So the wait wakes up every so often instead of
+    blocking for good.
+    """
+    with suppress(KeyboardInterrupt):
+        while True:
+            time.sleep(0.2)
+
+
 def print_arrival(signal: str, item: Any) -> None:
     """One line per arrival, readable at a glance: the live view of the CLI and the demo."""
     if isinstance(item, Span):
@@ -573,9 +587,7 @@ def main(argv: list[str] | None = None) -> int:
     receiver.start()
     print(f"receiver: OTLP at {receiver.url}/v1/..., beacons at {receiver.beacon_url}", flush=True)
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        wait_for_interrupt()
     finally:
         receiver.stop()
     return 0
