@@ -57,4 +57,11 @@ def test_serve_mode_shows_arrivals_live_until_interrupted() -> None:
                 break
     finally:
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 0
+        try:
+            rest, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            rest, _ = process.communicate()
+            raise AssertionError(f"the demo ignored Ctrl-C for 30 s; it printed:\n{rest}") from None
+    assert process.returncode == 0, rest
+    assert "stopping" in rest
