@@ -96,10 +96,9 @@ def test_ctrl_c_stops_the_live_view_even_when_another_thread_takes_the_signal() 
             signal.pthread_kill(threading.get_ident(), signal.SIGINT)
 
         threading.Thread(target=interrupt_from_here, daemon=True).start()
-        started = time.monotonic()
         wait_for_interrupt()
-        print(f"returned after {time.monotonic() - started:.1f}s")
+        print("returned")
         """,
         timeout=20,
     )
-    assert result.stdout.startswith("returned after")
+    assert result.stdout == "returned\n"
