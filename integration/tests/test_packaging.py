@@ -33,7 +33,7 @@ def uv(*args: str, cwd: Path = ROOT) -> str:
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    for package in ("connect-otel", "connect-pageviews"):
+    for package in ("connect-config", "connect-otel", "connect-pageviews"):
         uv("build", "--package", package, "--out-dir", str(out), "--quiet")
     return out
 
@@ -76,7 +76,8 @@ def venv(tmp_path: Path) -> Iterator[Venv]:
 
 
 def test_connect_otel_alone_exports_without_web_or_crypto_packages(dist: Path, venv: Venv) -> None:
-    venv.install(str(artifact(dist, "connect_otel-*.whl")))
+    # connect-config, their shared dependency, comes from the same build.
+    venv.install(str(artifact(dist, "connect_otel-*.whl")), "--find-links", str(dist))
     for absent in ("cryptography", "jinja2", "django", "flask", "connect_pageviews"):
         assert not venv.importable(absent), f"{absent} came with connect-otel"
     with Receiver(token="t") as receiver:
@@ -99,6 +100,7 @@ def test_every_artifact_is_typed_and_versioned(dist: Path) -> None:
     for wheel, module in (
         (artifact(dist, "connect_otel-*.whl"), "connect_otel"),
         (artifact(dist, "connect_pageviews-*.whl"), "connect_pageviews"),
+        (artifact(dist, "connect_config-*.whl"), "connect_config"),
     ):
         names = zipfile.ZipFile(wheel).namelist()
         assert f"{module}/py.typed" in names
@@ -117,7 +119,9 @@ def test_beacon_bundle_is_in_the_wheel_and_the_sdist(dist: Path) -> None:
 def test_connect_pageviews_alone_renders_serves_and_encrypts_without_opentelemetry(
     dist: Path, venv: Venv
 ) -> None:
-    venv.install(str(artifact(dist, "connect_pageviews-*.whl")) + "[jinja]")
+    venv.install(
+        str(artifact(dist, "connect_pageviews-*.whl")) + "[jinja]", "--find-links", str(dist)
+    )
     for absent in ("opentelemetry", "connect_otel", "django"):
         assert not venv.importable(absent), f"{absent} came with connect-pageviews"
     result = venv.run(
@@ -126,10 +130,9 @@ def test_connect_pageviews_alone_renders_serves_and_encrypts_without_opentelemet
         import jinja2
         from connect_pageviews import decrypt_identity, encrypt_identity, resolve
         from connect_pageviews.bundle import bundle_bytes
-        from connect_pageviews.jinja import PageviewsExtension, configure
+        from connect_pageviews.jinja import PageviewsExtension
 
         env = jinja2.Environment(extensions=[PageviewsExtension])
-        configure(env, resolve())
         tag = env.from_string("{% connect_pageviews %}").render()
         user = decrypt_identity(encrypt_identity(42, "k"), "k")
         print(json.dumps([tag, len(bundle_bytes()), user]))

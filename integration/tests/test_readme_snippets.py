@@ -25,8 +25,8 @@ SNIPPETS = {
     "fastapi": (
         "fastapi/app.py",
         [
-            ("connect-otel", "connect_otel.starlette.instrument_app(app)"),
-            ("connect-pageviews", "connect_pageviews.starlette.install(app, templates"),
+            ("connect-otel", "connect_otel.starlette.init_app(app)"),
+            ("connect-pageviews", "connect_pageviews.starlette.init_app(app, templates"),
         ],
     ),
     "django": (

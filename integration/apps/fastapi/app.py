@@ -1,5 +1,5 @@
-"""The FastAPI example app: `connect_otel.starlette.instrument_app(app)` and
-`connect_pageviews.starlette.install(app, templates)`, under uvicorn: `uvicorn app:app`."""
+"""The FastAPI example app: `connect_otel.starlette.init_app(app)` and
+`connect_pageviews.starlette.init_app(app, templates)`, under uvicorn: `uvicorn app:app`."""
 
 from __future__ import annotations
 
@@ -30,9 +30,9 @@ app.add_middleware(
 )
 templates = Jinja2Templates(env=jinja2.Environment(loader=jinja2.DictLoader({"page.html": PAGE})))
 log = logging.getLogger("fastapi_example.views")
-connect_otel.starlette.instrument_app(app)
+connect_otel.starlette.init_app(app)
 # Page views belong to the user in the signed session cookie.
-connect_pageviews.starlette.install(
+connect_pageviews.starlette.init_app(
     app, templates, pageviews_user_id=lambda request: request.session.get("user_id")
 )
 

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from connect_otel.settings import SETTINGS, ConfigurationError, Settings, resolve
+from connect_otel.settings import TABLE, ConfigurationError, Settings, resolve
 
 
 def test_defaults_match_the_design() -> None:
@@ -19,7 +19,7 @@ def test_defaults_match_the_design() -> None:
 
 
 def test_every_setting_reads_both_environment_prefixes() -> None:
-    for setting in SETTINGS:
+    for setting in TABLE.settings:
         assert f"CONNECT_{setting.name}" in setting.env_names
         assert f"PLAIN_CONNECT_{setting.name}" in setting.env_names
 
@@ -51,18 +51,30 @@ def test_environment_values_are_parsed(name: str, raw: str, expected: object) ->
 @pytest.mark.parametrize(
     ("name", "bad", "accepted"),
     [
-        ("trace_sample_rate", 1.5, "0.0 to 1.0"),
-        ("trace_sample_rate", "half", "0.0 to 1.0"),
+        ("trace_sample_rate", 1.5, "from 0 to 1"),
+        ("trace_sample_rate", "half", "from 0 to 1"),
         ("log_level", "LOUD", "level name"),
         ("log_level", -1, "level name"),
         ("export_url", "ingest.example.com", "http:// or https://"),
         ("export_url", "ftp://ingest.example.com", "http:// or https://"),
+        ("export_url", "http://user:pass@ingest.example.com", "no credentials"),
+        ("export_url", "http://ingest.example.com\r\n", "control characters"),
+        ("export_url", "http://ingest.example.com:43a8", "port"),
+        ("export_url", "http://ingest example.com", "spaces"),
+        ("export_url", "http://ingest.example.com/#x", "fragment"),
+        ("export_url", "http://ingest.example.com?", "query"),
         ("export_token", "abc\ndef", "without spaces or line breaks"),
         ("export_token", "abc def", "without spaces or line breaks"),
         ("export_enabled", "maybe", "true or false"),
         ("excluded_paths", "health", "starting with '/'"),
-        ("metrics_interval", 0, "greater than 0"),
+        ("metrics_interval", 0, "from 1 to 86400 seconds"),
+        ("metrics_interval", 1e-9, "from 1 to 86400 seconds"),
+        ("export_timeout", 1e-9, "from 0.5 to 300 seconds"),
+        ("trace_sample_rate", 10**400, "from 0 to 1"),
+        ("metrics_interval", 10**400, "from 1 to 86400"),
         ("service_name", "two\nlines", "single line"),
+        ("service_name", "bell\x07", "control characters"),
+        ("service_name", "caf\udce9", "cannot be encoded as UTF-8"),
     ],
 )
 def test_bad_values_name_the_setting_and_what_it_accepts(
@@ -83,6 +95,27 @@ def test_bad_environment_value_names_the_variable() -> None:
 def test_unknown_keyword_is_an_error_listing_the_known_ones() -> None:
     with pytest.raises(ConfigurationError, match=r"export_tokn.*export_token"):
         resolve({"export_tokn": "x"}, environ={})
+
+
+def test_keywords_in_upper_case_are_the_same_settings() -> None:
+    assert resolve({"EXPORT_TOKEN": "t", "Trace_Sample_Rate": 0.5}, environ={}).active
+    assert resolve({"TRACE_SAMPLE_RATE": 0.5}, environ={}).trace_sample_rate == 0.5
+
+
+def test_a_rejected_token_is_never_printed_and_the_repr_masks_it() -> None:
+    for source in ({"overrides": {"export_token": "my real secret"}}, {}):
+        environ = {} if source else {"CONNECT_EXPORT_TOKEN": "my real secret"}
+        with pytest.raises(ConfigurationError) as raised:
+            resolve(source.get("overrides"), environ=environ)
+        assert "my real secret" not in str(raised.value)
+    settings = resolve({"export_token": "tok-abc-123"}, environ={})
+    assert "tok-abc-123" not in repr(settings) and "export_token='********'" in repr(settings)
+
+
+def test_a_url_with_credentials_is_refused_without_printing_them() -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        resolve(environ={"CONNECT_EXPORT_URL": "http://user:hunter2@ingest.example.com"})
+    assert "hunter2" not in str(raised.value) and "CONNECT_EXPORT_URL" in str(raised.value)
 
 
 def test_precedence_keyword_then_environment_then_framework_then_default() -> None:
@@ -140,9 +173,7 @@ def test_excluded_paths_are_exact_unless_they_end_in_a_slash() -> None:
 def test_readme_settings_table_is_the_generated_one() -> None:
     from pathlib import Path
 
-    from connect_otel.settings import markdown_table
-
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     start = readme.index("<!-- settings-table")
     table = readme[readme.index("\n", start) + 1 : readme.index("<!-- /settings-table -->")]
-    assert table.strip() == markdown_table(), "run `connect-otel settings --markdown`"
+    assert table.strip() == TABLE.markdown(), "run `connect-otel settings --markdown`"

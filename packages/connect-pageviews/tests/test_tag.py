@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 from html.parser import HTMLParser
 
@@ -14,6 +15,7 @@ from connect_pageviews.bundle import bundle_bytes, inline_script_hash, integrity
 from connect_pageviews.settings import ConfigurationError, PageviewsSettings
 
 SRC = "/static/connect_pageviews/pageviews.js"
+KEY = "tag-test-identity-key"
 
 
 class Scripts(HTMLParser):
@@ -49,7 +51,7 @@ def test_nothing_without_a_token() -> None:
 
 def test_every_attribute_with_a_token() -> None:
     html = render_tag(
-        settings(pageviews_identity_key="secret"),
+        settings(pageviews_identity_key=KEY),
         script_src=SRC,
         user_id=42,
         route="blog/<slug>/",
@@ -58,7 +60,7 @@ def test_every_attribute_with_a_token() -> None:
     )
     (script,) = parsed(html).scripts
     identity = script.pop("data-identity")
-    assert identity and decrypt_identity(identity, "secret") == "42"
+    assert identity and decrypt_identity(identity, KEY) == "42"
     assert script == {
         "async": None,
         "src": SRC,
@@ -74,14 +76,14 @@ def test_every_attribute_with_a_token() -> None:
 
 
 def test_identity_only_with_a_key_and_a_user() -> None:
-    anonymous = parsed(render_tag(settings(pageviews_identity_key="k"), script_src=SRC))
+    anonymous = parsed(render_tag(settings(pageviews_identity_key=KEY), script_src=SRC))
     assert anonymous.scripts[0]["data-identity"] == ""
     keyless = parsed(render_tag(settings(), script_src=SRC, user_id=5))
     assert keyless.scripts[0]["data-identity"] == ""
 
 
 def test_identity_tokens_differ_on_every_render() -> None:
-    keyed = settings(pageviews_identity_key="k")
+    keyed = settings(pageviews_identity_key=KEY)
     rendered = {
         parsed(render_tag(keyed, script_src=SRC, user_id=1)).scripts[0]["data-identity"]
         for _ in range(20)
@@ -94,7 +96,8 @@ HOSTILE = "\"><script>alert(1)</script><x a='&amp;"
 
 def test_hostile_values_cannot_break_out_of_the_tag() -> None:
     html = render_tag(
-        settings(pageviews_url=f"https://beacon.example.com/{HOSTILE}"),
+        # Settings refuse such a URL; render_tag escapes it all the same.
+        dataclasses.replace(settings(), pageviews_url=f"https://beacon.example.com/{HOSTILE}"),
         script_src=f"/static/{HOSTILE}",
         route=f"/{HOSTILE}",
         trace_id=HOSTILE,
@@ -145,7 +148,11 @@ def test_trace_id_is_the_active_spans() -> None:
         ("pageviews_inline", "sometimes", "true or false"),
         ("pageviews_user_id", "not a path!", "dotted path"),
         ("pageviews_user_id", 42, "a function"),
-        ("pageviews_identity_key", "two\nlines", "single-line"),
+        ("pageviews_identity_key", "two\nlines-of-a-long-key", "single line"),
+        ("pageviews_identity_key", "too-short", "at least 16 characters"),
+        ("pageviews_identity_key", "a-long-key-caf\udce9", "cannot be encoded as UTF-8"),
+        ("pageviews_user_id", "missing.module.fn", "ModuleNotFoundError"),
+        ("pageviews_url", "https://user:pw@beacon.example.com", "no credentials"),
     ],
 )
 def test_bad_settings_name_the_setting(name: str, bad: object, accepted: str) -> None:
@@ -155,10 +162,17 @@ def test_bad_settings_name_the_setting(name: str, bad: object, accepted: str) ->
     assert accepted in str(raised.value)
 
 
-def test_identity_key_is_never_shown_in_errors() -> None:
+def test_identity_key_is_never_shown_in_errors_or_reprs() -> None:
     with pytest.raises(ConfigurationError) as raised:
         resolve(environ={"CONNECT_PAGEVIEWS_IDENTITY_KEY": "top\nsecret"})
     assert "top" not in str(raised.value)
+    assert KEY not in repr(resolve({"pageviews_identity_key": KEY}, environ={}))
+
+
+def test_keywords_are_accepted_in_any_case_and_typos_are_refused() -> None:
+    assert resolve({"PAGEVIEWS_TOKEN": "t"}, environ={}).enabled
+    with pytest.raises(ConfigurationError, match="did you mean pageviews_token"):
+        resolve({"pageview_token": "t"}, environ={})
 
 
 def test_environment_then_framework_then_default() -> None:
@@ -169,11 +183,14 @@ def test_environment_then_framework_then_default() -> None:
     assert resolve({"pageviews_token": "kw"}, framework, env).pageviews_token == "kw"
 
 
-def test_readme_lists_every_setting_with_its_default() -> None:
+def test_readme_settings_table_is_the_generated_one() -> None:
     from pathlib import Path
 
-    from connect_pageviews.settings import SETTINGS
+    from connect_pageviews.settings import TABLE
 
     readme = (Path(__file__).parents[1] / "README.md").read_text()
-    for setting in SETTINGS:
-        assert f"| `CONNECT_{setting.name}` | `{setting.default!r}`".replace("'", '"') in readme
+    start = readme.index("<!-- settings-table")
+    table = readme[readme.index("\n", start) + 1 : readme.index("<!-- /settings-table -->")]
+    assert table.strip() == TABLE.markdown(), (
+        "run `python -m connect_pageviews settings --markdown`"
+    )

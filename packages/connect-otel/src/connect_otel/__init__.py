@@ -3,9 +3,11 @@
 `configure()` turns export on when CONNECT_EXPORT_TOKEN is set and does nothing otherwise.
 """
 
+from importlib.metadata import version
+
 from connect_otel._setup import active_settings, configure, shutdown
 from connect_otel.settings import ConfigurationError
 
-__version__ = "0.1.0"
+__version__ = version("connect-otel")
 
 __all__ = ["ConfigurationError", "__version__", "active_settings", "configure", "shutdown"]

@@ -12,7 +12,8 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from connect_otel.settings import Settings, parse_bool, resolve
+from connect_config.parsers import boolean
+from connect_otel.settings import Settings, resolve
 
 if TYPE_CHECKING:
     from connect_otel._pipeline import Pipeline
@@ -56,13 +57,14 @@ def activate(
         return _settings
 
 
-def configure(**overrides: object) -> bool:
+def configure(**settings: object) -> bool:
     """Turns on OTLP export of traces, metrics and logs when CONNECT_EXPORT_TOKEN is set.
 
-    Keyword arguments override the environment (`export_token=...`, `trace_sample_rate=...`).
-    Returns True when export is active. Safe to call more than once: later calls change nothing.
+    Keyword arguments override the environment (`export_token=...`, `trace_sample_rate=...`;
+    names in any case, an unknown one raises `ConfigurationError`). Returns True when export is
+    active. Safe to call more than once: later calls change nothing.
     """
-    return activate(overrides=overrides) is not None
+    return activate(overrides=settings) is not None
 
 
 def active_settings() -> Settings | None:
@@ -82,6 +84,6 @@ def shutdown(timeout: float = 5.0) -> None:
 
 def _sdk_disabled() -> bool:
     try:
-        return parse_bool(os.environ.get("OTEL_SDK_DISABLED", ""))
+        return boolean(os.environ.get("OTEL_SDK_DISABLED", ""))
     except ValueError:
         return False

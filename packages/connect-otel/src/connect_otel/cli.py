@@ -16,13 +16,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from connect_otel.settings import (
-    SETTINGS,
-    ConfigurationError,
-    Settings,
-    markdown_table,
-    resolve,
-)
+from connect_otel.settings import TABLE, ConfigurationError, Settings, resolve
 
 
 @dataclass(frozen=True)
@@ -42,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     listing.add_argument("--markdown", action="store_true", help="as the README's table")
     args = parser.parse_args(argv)
     if args.command == "settings":
-        print(markdown_table() if args.markdown else _settings_listing())
+        print(TABLE.markdown() if args.markdown else TABLE.listing())
         return 0
 
     overrides = {k: v for k, v in {"export_url": args.url, "export_token": args.token}.items() if v}
@@ -148,14 +142,6 @@ _PAYLOADS: dict[str, Callable[[Settings], bytes]] = {
     "metrics": _metric_payload,
     "logs": _log_payload,
 }
-
-
-def _settings_listing() -> str:
-    return "\n".join(
-        f"CONNECT_{setting.name} (default {setting.default!r})\n    {setting.doc}\n"
-        f"    environment: {', '.join(setting.env_names)}"
-        for setting in SETTINGS
-    )
 
 
 if __name__ == "__main__":

@@ -15,18 +15,20 @@ from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.semconv.attributes.http_attributes import HTTP_ROUTE
 from opentelemetry.trace import Status, StatusCode
 
+from connect_config.frameworks import flask_config
 from connect_otel._databases import instrument_databases
 from connect_otel._request_metrics import ROUTE_KEY, RequestMetrics
 from connect_otel._setup import activate
+from connect_otel.settings import TABLE
 
 logger = logging.getLogger("connect_otel")
 
 
-def init_app(app: Flask, **overrides: object) -> bool:
+def init_app(app: Flask, **settings: object) -> bool:
     """Turns on export for `app`; True when export is active. A second call changes nothing."""
     active = activate(
-        overrides=overrides,
-        framework={key: value for key, value in app.config.items() if key.startswith("CONNECT_")},
+        overrides=settings,
+        framework=TABLE.framework_values(flask_config(app)),
         framework_defaults={"SERVICE_NAME": app.name},
     )
     if active is None:

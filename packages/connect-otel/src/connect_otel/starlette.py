@@ -1,4 +1,4 @@
-"""FastAPI and Starlette: `connect_otel.starlette.instrument_app(app)`.
+"""FastAPI and Starlette: `connect_otel.starlette.init_app(app)`.
 
 Settings come from keyword arguments and the environment; the service name defaults to a
 FastAPI app's title. Requests are traced by the contrib FastAPI or Starlette instrumentation,
@@ -18,11 +18,11 @@ from connect_otel._databases import instrument_databases
 from connect_otel._setup import SHUTDOWN_AT_EXIT_TIMEOUT, activate, shutdown
 
 
-def instrument_app(app: Starlette, **overrides: object) -> bool:
+def init_app(app: Starlette, **settings: object) -> bool:
     """Turns on export for `app` (a FastAPI or Starlette app); True when export is active."""
     title = getattr(app, "title", None)
     active = activate(
-        overrides=overrides,
+        overrides=settings,
         framework_defaults={"SERVICE_NAME": title if title and title != "FastAPI" else None},
     )
     if active is None:

@@ -1,4 +1,5 @@
-"""`python -m connect_pageviews csp`: what a Content-Security-Policy needs for the beacon."""
+"""`python -m connect_pageviews csp`: what a Content-Security-Policy needs for the beacon.
+`python -m connect_pageviews settings [--markdown]`: every setting, its default and variables."""
 
 from __future__ import annotations
 
@@ -6,12 +7,17 @@ import sys
 from urllib.parse import urlsplit
 
 from connect_pageviews.bundle import inline_script_hash, integrity
-from connect_pageviews.settings import ConfigurationError, resolve
+from connect_pageviews.settings import TABLE, ConfigurationError, resolve
+
+USAGE = "usage: python -m connect_pageviews csp | settings [--markdown]"
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["settings"] and argv[1:] in ([], ["--markdown"]):
+        print(TABLE.markdown() if argv[1:] else TABLE.listing())
+        return 0
     if argv != ["csp"]:
-        print("usage: python -m connect_pageviews csp", file=sys.stderr)
+        print(USAGE, file=sys.stderr)
         return 2
     try:
         settings = resolve()

@@ -1,18 +1,20 @@
-"""What every integration does once, when the app starts."""
+"""What every integration says when the app starts, once per process."""
 
 from __future__ import annotations
 
 import logging
 
+from connect_config.startup import warn_once
 from connect_pageviews.settings import PageviewsSettings
 
 logger = logging.getLogger("connect_pageviews")
 
 
 def announce(settings: PageviewsSettings) -> None:
-    """Says once what an operator would otherwise only discover in the dashboard."""
+    """Says what an operator would otherwise only discover in the dashboard."""
     if settings.enabled and not settings.pageviews_identity_key:
-        logger.warning(
+        warn_once(
+            logger,
             "CONNECT_PAGEVIEWS_TOKEN is set but CONNECT_PAGEVIEWS_IDENTITY_KEY is not: page views "
-            "are counted, but none will be attributed to signed-in users"
+            "are counted, but none will be attributed to signed-in users",
         )

@@ -12,7 +12,7 @@ STATIC_PATH = "connect_pageviews/pageviews.js"
 
 @cache
 def bundle_bytes() -> bytes:
-    return files("connect_pageviews").joinpath("static", STATIC_PATH).read_bytes()
+    return (files("connect_pageviews") / "static" / STATIC_PATH).read_bytes()
 
 
 @cache

@@ -10,26 +10,26 @@ from typing import Any
 
 from flask import Blueprint, Flask, url_for
 
+from connect_config.frameworks import flask_config
 from connect_pageviews.bundle import STATIC_PATH
-from connect_pageviews.jinja import PageviewsExtension, configure
-from connect_pageviews.settings import SETTINGS, resolve
+from connect_pageviews.jinja import extension_of
+from connect_pageviews.settings import TABLE
 
 
-def init_app(app: Flask, **overrides: object) -> None:
-    settings = resolve(
-        overrides,
-        framework={f"CONNECT_{s.name}": app.config.get(f"CONNECT_{s.name}") for s in SETTINGS},
-    )
-    app.register_blueprint(
-        Blueprint(
-            "connect_pageviews",
-            __name__,
-            static_folder="static",
-            static_url_path="/connect-pageviews/static",
+def init_app(app: Flask, **settings: object) -> bool:
+    """Adds the tag to `app`'s templates; True when it renders (the token is set)."""
+    resolved = TABLE.resolve(settings, TABLE.framework_values(flask_config(app)))
+    if "connect_pageviews" not in app.blueprints:
+        app.register_blueprint(
+            Blueprint(
+                "connect_pageviews",
+                __name__,
+                static_folder="static",
+                static_url_path="/connect-pageviews/static",
+            )
         )
-    )
-    app.jinja_env.add_extension(PageviewsExtension)
-    configure(app.jinja_env, settings, script_src=_script_src)
+    extension_of(app.jinja_env).apply(resolved, _script_src)
+    return resolved.enabled
 
 
 def _script_src(request: Any) -> str:

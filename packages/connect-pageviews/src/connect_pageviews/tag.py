@@ -31,8 +31,9 @@ def current_trace_id() -> str:
 
 
 def route_pattern(route: str | None) -> str:
-    """Route patterns begin with "/", as the `http.route` span attribute has them."""
-    if not route:
+    """Route patterns begin with "/", as the `http.route` span attribute has them (Django's
+    root route "" is "/"); None, no matched route, is ""."""
+    if route is None:
         return ""
     return route if route.startswith("/") else "/" + route
 
@@ -44,7 +45,7 @@ def render_tag(
     user_id: object | None = None,
     route: str | None = None,
     trace_id: str | None = None,
-    nonce: str | None = None,
+    nonce: object = None,
 ) -> str:
     """The `<script>` tag, or "" while CONNECT_PAGEVIEWS_TOKEN is unset.
 
@@ -62,7 +63,7 @@ def render_tag(
         "data-identity": identity,
         "data-trace-id": current_trace_id() if trace_id is None else trace_id,
         "data-route": route_pattern(route),
-        "nonce": nonce or None,
+        "nonce": None if nonce is None or nonce == "" else str(nonce),
     }
     inline = settings.pageviews_inline or script_src is None
     if not inline:

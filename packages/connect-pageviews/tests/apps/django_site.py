@@ -25,6 +25,9 @@ else:
     CSP_MIDDLEWARE = "csp.middleware.CSPMiddleware"
     CONTEXT_PROCESSORS = ["django.template.context_processors.request"]
 
+if os.environ.get("WITHOUT_REQUEST_PROCESSOR"):
+    CONTEXT_PROCESSORS = [p for p in CONTEXT_PROCESSORS if not p.endswith(".request")]
+
 settings.configure(
     DEBUG=False,
     SECRET_KEY="pageviews-tests",

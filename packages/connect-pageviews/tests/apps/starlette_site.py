@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from connect_pageviews.starlette import install
+from connect_pageviews.starlette import init_app
 
 templates = Jinja2Templates(
     env=jinja2.Environment(
@@ -30,4 +30,4 @@ async def post(request: Request) -> Response:
 
 
 app = Starlette(routes=[Route("/blog/{slug}/", post)])
-install(app, templates)
+init_app(app, templates)

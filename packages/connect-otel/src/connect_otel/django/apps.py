@@ -5,8 +5,10 @@ import os
 from django.apps import AppConfig
 from django.conf import settings as django_settings
 
+from connect_config.frameworks import django_settings as django_lookup
 from connect_otel._databases import instrument_databases
 from connect_otel._setup import activate
+from connect_otel.settings import TABLE
 
 
 class ConnectOtelConfig(AppConfig):
@@ -14,11 +16,7 @@ class ConnectOtelConfig(AppConfig):
     label = "connect_otel"
 
     def ready(self) -> None:
-        framework = {
-            name: getattr(django_settings, name)
-            for name in dir(django_settings)
-            if name.startswith("CONNECT_")
-        }
+        framework = TABLE.framework_values(django_lookup())
         project = os.environ.get("DJANGO_SETTINGS_MODULE", "").split(".")[0]
         active = activate(framework=framework, framework_defaults={"SERVICE_NAME": project})
         if active is None:

@@ -3,8 +3,9 @@ from __future__ import annotations
 from plain.packages import PackageConfig, register_config
 from plain.runtime import settings
 
+from connect_config.frameworks import plain_settings
 from connect_otel._setup import activate
-from connect_otel.settings import SETTINGS
+from connect_otel.settings import TABLE
 
 
 @register_config
@@ -16,9 +17,7 @@ class Config(PackageConfig):
         # provides the providers, exporters and the log bridge. Plain's own loggers ("plain",
         # "app") do not propagate to root, so the bridge is attached to them as well.
         activate(
-            framework={
-                f"CONNECT_{s.name}": getattr(settings, f"CONNECT_{s.name}") for s in SETTINGS
-            },
+            framework=TABLE.framework_values(plain_settings()),
             framework_defaults={"SERVICE_NAME": settings.NAME, "SERVICE_VERSION": settings.VERSION},
             extra_loggers=("plain", "app"),
         )

@@ -1,12 +1,24 @@
+"""Django: add "connect_pageviews.django" to INSTALLED_APPS, then in a template
+`{% load connect_pageviews %}{% connect_pageviews %}`."""
+
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import Any
 
 from django.apps import AppConfig
-from django.conf import settings as django_settings
+from django.conf import settings as configured
+from django.core.signals import setting_changed
 
+from connect_config.frameworks import django_settings
+from connect_config.startup import warn_once
 from connect_pageviews._startup import announce
-from connect_pageviews.settings import SETTINGS, PageviewsSettings, resolve
+from connect_pageviews.settings import TABLE, PageviewsSettings
+
+logger = logging.getLogger("connect_pageviews")
+
+REQUEST_PROCESSOR = "django.template.context_processors.request"
 
 
 class PageviewsConfig(AppConfig):
@@ -17,9 +29,31 @@ class PageviewsConfig(AppConfig):
     settings: PageviewsSettings
 
     def ready(self) -> None:
-        framework = {
-            f"CONNECT_{s.name}": getattr(django_settings, f"CONNECT_{s.name}", None)
-            for s in SETTINGS
-        }
-        PageviewsConfig.settings = resolve(framework=framework)
+        load_settings()
         announce(PageviewsConfig.settings)
+        if PageviewsConfig.settings.enabled and not _request_in_templates():
+            warn_once(
+                logger,
+                f"{REQUEST_PROCESSOR} is not in TEMPLATES' context_processors: "
+                "{% connect_pageviews %} cannot see the request, so page views carry no user, "
+                "route or CSP nonce",
+            )
+        # Tests' override_settings(CONNECT_PAGEVIEWS_...) reach the tag, as Django's do.
+        setting_changed.connect(_reload, dispatch_uid="connect_pageviews.reload")
+
+
+def load_settings() -> None:
+    PageviewsConfig.settings = TABLE.resolve(framework=TABLE.framework_values(django_settings()))
+
+
+def _reload(*, setting: str, **kwargs: Any) -> None:
+    if setting.startswith("CONNECT_PAGEVIEWS_"):
+        load_settings()
+
+
+def _request_in_templates() -> bool:
+    return any(
+        REQUEST_PROCESSOR in engine.get("OPTIONS", {}).get("context_processors", ())
+        for engine in getattr(configured, "TEMPLATES", ())
+        if engine.get("BACKEND", "").endswith("DjangoTemplates")
+    )

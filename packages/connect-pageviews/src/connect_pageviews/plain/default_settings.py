@@ -1,8 +1,6 @@
-"""Declares every CONNECT_PAGEVIEWS_* setting to Plain, so app/settings.py and
-PLAIN_CONNECT_PAGEVIEWS_* variables work the Plain way. The settings themselves are defined
-once, in connect_pageviews.settings; None here means "not set in Plain"."""
+"""Declares every CONNECT_PAGEVIEWS_* setting to Plain (see connect_config.plain)."""
 
-from connect_pageviews.settings import SETTINGS as _table
+from connect_config.plain import declare
+from connect_pageviews.settings import TABLE as _table  # upper-case names here are settings
 
-globals().update({f"CONNECT_{setting.name}": None for setting in _table})
-__annotations__ = {f"CONNECT_{setting.name}": setting.kind | None for setting in _table}
+declare(globals(), _table)

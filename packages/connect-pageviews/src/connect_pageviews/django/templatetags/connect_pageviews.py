@@ -8,31 +8,30 @@ from django import template
 from django.templatetags.static import static
 from django.utils.safestring import SafeString, mark_safe
 
+from connect_pageviews._request import tag_for_request
 from connect_pageviews.bundle import STATIC_PATH
 from connect_pageviews.django.apps import PageviewsConfig
-from connect_pageviews.tag import render_tag
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def connect_pageviews(context: template.Context, nonce: str | None = None) -> SafeString:
-    settings = PageviewsConfig.settings
-    if not settings.enabled:
-        return mark_safe("")
-    request: Any = context.get("request")
-    user = getattr(request, "user", None)
-    match = getattr(request, "resolver_match", None)
-    # django-csp and Django 6 put a lazy nonce on the request (Django 6 also in the context).
-    # Lazy nonces are falsy until read, so test for presence, not truth.
-    for found in (getattr(request, "csp_nonce", None), context.get("csp_nonce")):
-        if nonce is None and found is not None:
-            nonce = str(found)
-    html = render_tag(
-        settings,
-        script_src=None if settings.pageviews_inline else static(STATIC_PATH),
-        user_id=user.pk if user is not None and user.is_authenticated else None,
-        route=getattr(match, "route", None),
+def connect_pageviews(context: template.Context, nonce: object = None) -> SafeString:
+    html = tag_for_request(
+        PageviewsConfig.settings,
+        context.get("request"),
+        user_lookup=_django_user_id,
+        script_src=_static_url,
         nonce=nonce,
+        context_nonce=context.get("csp_nonce"),
     )
     return mark_safe(html)  # every value in it is escaped by render_tag
+
+
+def _django_user_id(request: Any) -> object:
+    user = getattr(request, "user", None)
+    return user.pk if user is not None and user.is_authenticated else None
+
+
+def _static_url(request: Any) -> str:
+    return str(static(STATIC_PATH))
