@@ -94,6 +94,29 @@ def test_a_server_span_per_request_named_by_its_route(
     assert "http.method" not in span.attributes, "the stable conventions only"
 
 
+def test_the_root_route_is_slash_in_the_span_and_the_metric(
+    example: ExampleApp, server: Server, receiver: Receiver
+) -> None:
+    assert server.get("/")[0] == 200
+
+    def roots(r: Receiver) -> list[Span]:
+        return [s for s in r.spans() if s.kind == "SERVER" and s.attributes.get("url.path") == "/"]
+
+    receiver.wait_for(lambda r: bool(roots(r)))
+    # The server's readiness probe may have asked for "/" too: every such span is named alike.
+    assert {(s.name, s.attributes["http.route"]) for s in roots(receiver)} == {("GET /", "/")}
+
+    def routes(r: Receiver) -> list[object]:
+        return [
+            p.attributes.get("http.route")
+            for m in r.metrics()
+            if m.name == "http.server.request.duration"
+            for p in m.points
+        ]
+
+    receiver.wait_for(lambda r: "/" in routes(r), timeout=20)
+
+
 def test_query_duration_histogram(server: Server, receiver: Receiver) -> None:
     assert server.get("/db")[0] == 200
     receiver.wait_for(
