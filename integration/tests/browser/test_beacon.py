@@ -3,6 +3,8 @@ as the receiver got it."""
 
 from __future__ import annotations
 
+import pytest
+
 import re
 from typing import Any
 
@@ -258,6 +260,21 @@ def test_included_twice_still_counts_once_per_navigation(
     assert views(receiver, 2)[1]["url"] == site.url + "/twice-next/"
     push(tab, "/third/")
     assert views(receiver, 3)[2]["url"] == site.url + "/third/"
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<div id="plain_anonymous_id"></div>',
+        '<img name="plain_anonymous_id"><img name="plain_anonymous_id">',
+        '<form name="plain_anonymous_id"></form>',
+    ],
+)
+def test_markup_named_like_the_marker_does_not_silence_the_beacon(
+    tab: Tab, site: Site, receiver: Receiver, markup: str
+) -> None:
+    tab.page.goto(site.page("/named", document("Named", markup + script_tag(receiver))))
+    assert views(receiver, 1)[0]["url"] == site.url + "/named"
 
 
 def test_nothing_without_a_token_or_an_endpoint(tab: Tab, site: Site, receiver: Receiver) -> None:

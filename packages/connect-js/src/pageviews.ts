@@ -24,8 +24,9 @@ const token = config.token;
 const globals = window as unknown as Record<string, unknown>;
 
 // Nothing at all without a token and an endpoint; and a second copy of the script stays idle
-// (the storage key's name doubles as the marker that one copy already runs).
-if (endpoint && token && !globals[ID_KEY]) {
+// (the storage key's name doubles as the marker that one copy already runs). The marker is the
+// number 1, which markup cannot fake: an element with that id or name makes the global an element.
+if (endpoint && token && globals[ID_KEY] !== 1) {
   globals[ID_KEY] = 1;
   const hashRouting = config.hash != null;
   let lastPage = "";
