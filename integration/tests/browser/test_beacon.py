@@ -3,11 +3,10 @@ as the receiver got it."""
 
 from __future__ import annotations
 
-import pytest
-
 import re
 from typing import Any
 
+import pytest
 from playwright.sync_api import BrowserContext
 
 from connect_integration.browser import TOKEN, Site, Tab, document, script_tag
