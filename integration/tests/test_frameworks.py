@@ -202,6 +202,35 @@ def test_excluded_paths_make_no_spans(server: Server, receiver: Receiver) -> Non
     assert not [s for s in receiver.spans() if s.attributes.get("url.path") == "/health"]
 
 
+def test_excluded_paths_are_not_in_the_request_metrics(
+    example: ExampleApp, server: Server, receiver: Receiver
+) -> None:
+    if example.name == "plain":
+        pytest.skip("Plain records its own request metrics")
+    assert server.get("/health")[0] == 200
+    assert server.get("/items/42")[0] == 200
+
+    def routes(r: Receiver) -> list[object]:
+        return [
+            p.attributes.get("http.route")
+            for m in r.metrics()
+            if m.name == "http.server.request.duration"
+            for p in m.points
+        ]
+
+    receiver.wait_for(lambda r: example.item_route in routes(r), timeout=20)
+    assert "/health" not in routes(receiver)
+
+
+def test_no_internal_asgi_spans(example: ExampleApp, server: Server, receiver: Receiver) -> None:
+    if example.name != "fastapi":
+        pytest.skip("the ASGI middleware's send/receive spans are FastAPI's")
+    assert server.get("/items/43")[0] == 200
+    span = server_span(receiver, "/items/43")
+    in_trace = [s.name for s in receiver.spans() if s.trace_id == span.trace_id]
+    assert not [name for name in in_trace if name.endswith(("http send", "http receive"))]
+
+
 def test_sigterm_flushes_the_last_request(
     example: ExampleApp, database_env: dict[str, str], tmp_path: Path
 ) -> None:

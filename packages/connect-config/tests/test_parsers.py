@@ -138,3 +138,15 @@ def test_functions_are_imported_when_parsed() -> None:
         p.function("logging.no_such_function")
     with pytest.raises(ValueError, match="not callable"):
         p.function("logging.INFO")
+
+
+def test_names_choose_all_none_or_some_of_the_known() -> None:
+    parse = p.names(("a", "b", "c"), every="auto", nothing="none")
+    assert parse("auto") == ("auto",) and parse(" AUTO ") == ("auto",)
+    assert parse("none") == () and parse("") == ()
+    assert parse("c, A") == ("a", "c") and parse(["b"]) == ("b",)
+    with pytest.raises(ValueError, match="unknown: d"):
+        parse("a,d")
+    for raw in (3, ["auto", "a"], "auto,a"):
+        with pytest.raises(ValueError):
+            parse(raw)

@@ -229,3 +229,27 @@ def _function(value: object) -> Callable[..., Any] | None:
 
 
 function = Parser(_function, "a function, or its dotted path, e.g. myapp.auth.current_user_id")
+
+
+def names(known: tuple[str, ...], *, every: str, nothing: str) -> Parser[tuple[str, ...]]:
+    """`every` (returned as `(every,)`), `nothing` (returned as `()`), or some of `known`,
+    comma-separated or as a list, in any case, returned in `known`'s order."""
+
+    def parse(value: object) -> tuple[str, ...]:
+        items: list[object]
+        if isinstance(value, str):
+            items = [item.strip().lower() for item in value.split(",") if item.strip()]
+        elif isinstance(value, (list, tuple)):
+            items = [item.strip().lower() if isinstance(item, str) else item for item in value]
+        else:
+            raise ValueError
+        if items == [every]:
+            return (every,)
+        if items in ([nothing], []):
+            return ()
+        unknown = [item for item in items if item not in known]
+        if unknown:
+            raise ValueError(f"unknown: {', '.join(map(str, unknown))}")
+        return tuple(name for name in known if name in items)
+
+    return Parser(parse, f"{every}, {nothing}, or a comma-separated list of: {', '.join(known)}")

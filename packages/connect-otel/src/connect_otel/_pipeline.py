@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -24,7 +24,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-from connect_otel import _exporters
+from connect_otel import _exporters, _instrumentations
 from connect_otel._logbridge import LogBridge
 from connect_otel._sampling import ConnectSampler
 from connect_otel.settings import Settings
@@ -45,7 +45,7 @@ class Pipeline:
     bridged: list[logging.Logger] = field(default_factory=list)
 
     @classmethod
-    def install(cls, settings: Settings) -> Pipeline:
+    def install(cls, settings: Settings, self_traced: Sequence[str] = ()) -> Pipeline:
         # The contrib instrumentations read this once, when first instrumenting; Connect speaks
         # the stable HTTP and database conventions everywhere, as Plain itself does.
         os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http,database")
@@ -55,11 +55,14 @@ class Pipeline:
         if settings.export_logs:
             pipeline._install_logs()
         _keep_out_of_sentry()
+        chosen = tuple(name for name in settings.instrument if name not in self_traced)
+        libraries = _instrumentations.instrument(chosen, {"celery": _flush_celery_workers})
         logger.info(
-            "Connect is exporting %s to %s (trace sample rate %g)",
+            "Connect is exporting %s to %s (trace sample rate %g); %s",
             ", ".join(pipeline.signals) or "nothing",
             urlsplit(settings.export_url).netloc,
             settings.trace_sample_rate,
+            libraries.describe(),
         )
         return pipeline
 
@@ -186,6 +189,19 @@ def _resource(settings: Settings) -> Resource:
     # Resource.create adds OTEL_RESOURCE_ATTRIBUTES and the SDK's own attributes, among them a
     # `service.instance.id` that every provider renews in a forked worker.
     return Resource.create(attributes)
+
+
+def _flush_celery_workers() -> None:
+    # A prefork pool's child leaves with os._exit: exit hooks never run there, so each child
+    # flushes when Celery tells it to stop, with the same bound as a web server's worker.
+    from celery.signals import worker_process_shutdown
+
+    from connect_otel._setup import SHUTDOWN_AT_EXIT_TIMEOUT, shutdown
+
+    def flush(**kwargs: object) -> None:
+        shutdown(SHUTDOWN_AT_EXIT_TIMEOUT)
+
+    worker_process_shutdown.connect(flush, weak=False, dispatch_uid="connect_otel.flush")
 
 
 def _warn_foreign(kind: str, provider: object) -> None:

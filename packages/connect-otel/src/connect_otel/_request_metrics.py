@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from timeit import default_timer
 from typing import TYPE_CHECKING, Any
 
@@ -46,8 +46,9 @@ class RequestMetrics:
     """WSGI middleware that records the request metrics; it goes inside the tracing middleware
     so that the request's span is current when the duration is recorded (exemplars)."""
 
-    def __init__(self, app: WSGIApplication, meter: Meter) -> None:
+    def __init__(self, app: WSGIApplication, meter: Meter, excluded: Callable[[str], bool]) -> None:
         self._app = app
+        self._excluded = excluded
         self._duration = meter.create_histogram(
             HTTP_SERVER_REQUEST_DURATION,
             unit="s",
@@ -64,6 +65,8 @@ class RequestMetrics:
         self._lock = threading.Lock()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if self._excluded(environ.get("PATH_INFO", "")):
+            return self._app(environ, start_response)
         started = default_timer()
         method = sanitize_method(environ.get("REQUEST_METHOD", ""))
         key = (method, environ.get("wsgi.url_scheme", ""))

@@ -34,12 +34,15 @@ def activate(
     framework: Mapping[str, object] | None = None,
     framework_defaults: Mapping[str, object] | None = None,
     extra_loggers: Sequence[str] = (),
+    self_traced: Sequence[str] = (),
 ) -> Settings | None:
     """Resolves the settings and, when export is on, installs the pipeline.
 
     Returns the settings when export is active and None when it is not (no token, export
     disabled, or OTEL_SDK_DISABLED). Raises `ConfigurationError` for a bad value. Later calls
     return the first call's result; they only add `extra_loggers` to the log bridge.
+    `self_traced` names libraries the framework traces itself (Plain's queries), which Connect
+    then leaves alone.
     """
     global _decided, _settings, _pipeline
     with _lock:
@@ -48,7 +51,7 @@ def activate(
             if settings.active and not _sdk_disabled():
                 from connect_otel._pipeline import Pipeline
 
-                _pipeline = Pipeline.install(settings)
+                _pipeline = Pipeline.install(settings, self_traced)
                 _settings = settings
                 atexit.register(shutdown, SHUTDOWN_AT_EXIT_TIMEOUT)
             _decided = True

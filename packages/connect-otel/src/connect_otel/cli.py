@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from connect_otel._instrumentations import plan
 from connect_otel.settings import TABLE, ConfigurationError, Settings, resolve
 
 
@@ -49,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("connect-otel: CONNECT_EXPORT_TOKEN is not set, so nothing would be exported.")
         return 2
     print(f"Checking {settings.export_url} with a {len(settings.export_token)}-character token")
+    print(f"Libraries: {plan(settings.instrument).describe()}")
     outcomes = [_send(settings, signal, build) for signal, build in _PAYLOADS.items()]
     for outcome in outcomes:
         print(f"  {outcome.signal:<8} {'ok  ' if outcome.ok else 'FAIL'} {outcome.verdict}")

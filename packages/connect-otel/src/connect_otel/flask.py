@@ -16,10 +16,9 @@ from opentelemetry.semconv.attributes.http_attributes import HTTP_ROUTE
 from opentelemetry.trace import Status, StatusCode
 
 from connect_config.frameworks import flask_config
-from connect_otel._databases import instrument_databases
 from connect_otel._request_metrics import ROUTE_KEY, RequestMetrics
 from connect_otel._setup import activate
-from connect_otel.settings import TABLE
+from connect_otel.settings import TABLE, Settings
 
 logger = logging.getLogger("connect_otel")
 
@@ -34,19 +33,20 @@ def init_app(app: Flask, **settings: object) -> bool:
     if active is None:
         return False
     if "connect_otel" not in app.extensions:
-        _trace_requests(app)
+        _trace_requests(app, active)
         app.extensions["connect_otel"] = active
-    instrument_databases()
     return True
 
 
-def _trace_requests(app: Flask) -> None:
+def _trace_requests(app: Flask, settings: Settings) -> None:
     # The contrib Flask instrumentation wraps this same middleware and adds per-request work
     # Connect does not need (the full URL rebuilt for an empty exclusion list, request
     # attributes collected twice, two up-down counter updates); the benchmark shows the cost.
     from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware
 
-    measured = RequestMetrics(app.wsgi_app, metrics.get_meter("connect_otel.flask"))
+    measured = RequestMetrics(
+        app.wsgi_app, metrics.get_meter("connect_otel.flask"), settings.path_is_excluded
+    )
     app.wsgi_app = OpenTelemetryMiddleware(  # type: ignore[method-assign]
         measured, meter_provider=NoOpMeterProvider()
     )

@@ -6,11 +6,14 @@ setting declarations all derive from it (through connect-config, which connect-p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from connect_config import ConfigurationError, Setting, SettingsBase, SettingsTable
 from connect_config import parsers as p
+from connect_otel._instrumentations import AUTO, NAMES
 
 __all__ = ["TABLE", "ConfigurationError", "Settings", "resolve"]
 
@@ -31,16 +34,33 @@ class Settings(SettingsBase):
     excluded_paths: tuple[str, ...]
     metrics_interval: float
     export_timeout: float
+    instrument: tuple[str, ...]
+    asgi_internal_spans: bool
 
     @property
     def active(self) -> bool:
         return self.export_enabled and bool(self.export_token)
 
+    @cached_property
+    def _exact_paths(self) -> frozenset[str]:
+        return frozenset(path for path in self.excluded_paths if not path.endswith("/"))
+
+    @cached_property
+    def _path_prefixes(self) -> tuple[str, ...]:
+        return tuple(path for path in self.excluded_paths if path.endswith("/"))
+
     def path_is_excluded(self, path: str) -> bool:
-        return any(
-            path.startswith(excluded) if excluded.endswith("/") else path == excluded
-            for excluded in self.excluded_paths
-        )
+        """Whether a request path is excluded (asked per request: a set and a prefix tuple)."""
+        return path in self._exact_paths or path.startswith(self._path_prefixes)
+
+    def excluded_urls(self) -> str:
+        """The excluded paths as the contrib instrumentations' `excluded_urls`: comma-separated
+        patterns searched in each request's full URL."""
+        patterns = [
+            rf"^[^/]*//[^/]*{re.escape(path)}" + ("" if path.endswith("/") else r"(?:\?|$)")
+            for path in self.excluded_paths
+        ]
+        return ",".join(patterns)
 
 
 TABLE = SettingsTable(
@@ -110,6 +130,21 @@ TABLE = SettingsTable(
             10.0,
             "Seconds one export request may take, retries included, before its batch is dropped.",
             kind=float,
+        ),
+        Setting(
+            "INSTRUMENT",
+            p.names(NAMES, every=AUTO, nothing="none"),
+            AUTO,
+            "Libraries traced beyond the framework's requests: `auto` (every supported one "
+            "installed), `none`, or a list. Naming `sqlalchemy` traces queries at SQLAlchemy's "
+            "layer instead of the drivers'.",
+        ),
+        Setting(
+            "ASGI_INTERNAL_SPANS",
+            p.boolean,
+            False,
+            "Export the ASGI instrumentation's `http send` and `http receive` spans (FastAPI).",
+            kind=bool,
         ),
     ),
     Settings,

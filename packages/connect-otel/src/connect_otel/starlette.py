@@ -14,7 +14,6 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from connect_otel._databases import instrument_databases
 from connect_otel._setup import SHUTDOWN_AT_EXIT_TIMEOUT, activate, shutdown
 
 
@@ -32,12 +31,17 @@ def init_app(app: Starlette, **settings: object) -> bool:
 
         # FastAPI 0.165+ has telemetry of its own that switches on when providers exist; it
         # stands aside when it finds this instrumentation's middleware (tested on both).
-        FastAPIInstrumentor.instrument_app(app)  # type: ignore[arg-type]
+        # Excluded paths make no spans and no request metrics; the ASGI middleware's own
+        # "http send"/"http receive" spans are noise in a trace unless asked for.
+        FastAPIInstrumentor.instrument_app(
+            app,  # type: ignore[arg-type]
+            excluded_urls=active.excluded_urls() or None,
+            exclude_spans=None if active.asgi_internal_spans else ["receive", "send"],
+        )
     else:
         from opentelemetry.instrumentation.starlette import StarletteInstrumentor
 
         StarletteInstrumentor.instrument_app(app)
-    instrument_databases()
     _flush_at_lifespan_shutdown(app)
     return True
 

@@ -6,7 +6,6 @@ from django.apps import AppConfig
 from django.conf import settings as django_settings
 
 from connect_config.frameworks import django_settings as django_lookup
-from connect_otel._databases import instrument_databases
 from connect_otel._setup import activate
 from connect_otel.settings import TABLE
 
@@ -23,9 +22,9 @@ class ConnectOtelConfig(AppConfig):
             return
         from opentelemetry.instrumentation.django import DjangoInstrumentor
 
-        DjangoInstrumentor().instrument()
+        # Excluded paths make no spans and no request metrics.
+        DjangoInstrumentor().instrument(excluded_urls=active.excluded_urls() or None)
         _add_after_instrumentation("connect_otel.django.middleware.LeadingSlashRoutes")
-        instrument_databases()
 
 
 def _add_after_instrumentation(middleware: str) -> None:

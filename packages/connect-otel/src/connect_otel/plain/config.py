@@ -4,6 +4,7 @@ from plain.packages import PackageConfig, register_config
 from plain.runtime import settings
 
 from connect_config.frameworks import plain_settings
+from connect_otel._instrumentations import DRIVERS
 from connect_otel._setup import activate
 from connect_otel.settings import TABLE
 
@@ -20,4 +21,6 @@ class Config(PackageConfig):
             framework=TABLE.framework_values(plain_settings()),
             framework_defaults={"SERVICE_NAME": settings.NAME, "SERVICE_VERSION": settings.VERSION},
             extra_loggers=("plain", "app"),
+            # Plain traces its own queries; the drivers' spans would double them.
+            self_traced=DRIVERS,
         )

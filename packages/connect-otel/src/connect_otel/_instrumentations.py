@@ -1,0 +1,143 @@
+"""The libraries Connect traces beyond the framework's requests, on the contrib instrumentations.
+
+With `CONNECT_INSTRUMENT=auto` every supported library the app has installed is instrumented,
+with no code from the user; a library whose instrumentation is not installed is named once at
+start-up with the extra that brings it. An instrumentation that fails to load is logged and
+skipped: it never stops the app or the others.
+
+Database queries are traced at one layer only, so each query is one span: the drivers'
+(sqlite3, psycopg, psycopg2, asyncpg), which also cover SQLAlchemy engines on those drivers;
+SQLAlchemy's own layer is used only when `CONNECT_INSTRUMENT` names it, and then the drivers are
+left alone.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+logger = logging.getLogger("connect_otel")
+
+AUTO = "auto"
+SQLALCHEMY = "sqlalchemy"
+DRIVERS = ("sqlite3", "psycopg", "psycopg2", "asyncpg")
+
+
+@dataclass(frozen=True)
+class Library:
+    name: str  # in CONNECT_INSTRUMENT and as the extra: connect-otel[name]
+    module: str  # what the app imports
+    instrumentation: str  # the contrib instrumentation's module
+    instrumentor: str  # its BaseInstrumentor class
+    # Python's own modules are always installed: they are named as not traced only when asked for.
+    stdlib: bool = False
+
+    @property
+    def installed(self) -> bool:
+        return _module_exists(self.module)
+
+    @property
+    def instrumentable(self) -> bool:
+        return _module_exists(self.instrumentation)
+
+
+LIBRARIES = (
+    Library(
+        "requests", "requests", "opentelemetry.instrumentation.requests", "RequestsInstrumentor"
+    ),
+    Library("httpx", "httpx", "opentelemetry.instrumentation.httpx", "HTTPXClientInstrumentor"),
+    Library("urllib3", "urllib3", "opentelemetry.instrumentation.urllib3", "URLLib3Instrumentor"),
+    Library(
+        "urllib", "urllib.request", "opentelemetry.instrumentation.urllib", "URLLibInstrumentor",
+        stdlib=True,
+    ),
+    Library("celery", "celery", "opentelemetry.instrumentation.celery", "CeleryInstrumentor"),
+    Library("redis", "redis", "opentelemetry.instrumentation.redis", "RedisInstrumentor"),
+    Library(
+        SQLALCHEMY, "sqlalchemy", "opentelemetry.instrumentation.sqlalchemy",
+        "SQLAlchemyInstrumentor",
+    ),
+    Library(
+        "sqlite3", "sqlite3", "opentelemetry.instrumentation.sqlite3", "SQLite3Instrumentor",
+        stdlib=True,
+    ),
+    Library("psycopg", "psycopg", "opentelemetry.instrumentation.psycopg", "PsycopgInstrumentor"),
+    Library(
+        "psycopg2", "psycopg2", "opentelemetry.instrumentation.psycopg2", "Psycopg2Instrumentor"
+    ),
+    Library("asyncpg", "asyncpg", "opentelemetry.instrumentation.asyncpg", "AsyncPGInstrumentor"),
+)  # fmt: skip
+
+NAMES = tuple(library.name for library in LIBRARIES)
+
+
+@dataclass
+class Plan:
+    """What `CONNECT_INSTRUMENT` asks for, against what this environment has."""
+
+    traced: list[Library] = field(default_factory=list)
+    # Installed (or asked for) without the instrumentation: the extra would trace it.
+    missing: list[Library] = field(default_factory=list)
+
+    def describe(self) -> str:
+        parts = [f"tracing {', '.join(lib.name for lib in self.traced) or 'no libraries'}"]
+        if self.missing:
+            extras = ", ".join(f"{lib.name} (add connect-otel[{lib.name}])" for lib in self.missing)
+            parts.append(f"not traced: {extras}")
+        return "; ".join(parts)
+
+
+def plan(chosen: tuple[str, ...], libraries: tuple[Library, ...] = LIBRARIES) -> Plan:
+    """Which libraries to instrument for `chosen`: `("auto",)`, `()` or names from `NAMES`."""
+    auto = chosen == (AUTO,)
+    wanted = {library.name for library in libraries} - {SQLALCHEMY} if auto else set(chosen)
+    if SQLALCHEMY in wanted:
+        wanted -= set(DRIVERS)  # one layer per query
+    result = Plan()
+    for library in libraries:
+        if library.name not in wanted:
+            continue
+        if auto and not library.installed:
+            continue
+        if library.instrumentable:
+            result.traced.append(library)
+        elif not (auto and library.stdlib):
+            result.missing.append(library)
+    return result
+
+
+def instrument(
+    chosen: tuple[str, ...],
+    after: dict[str, Callable[[], None]],
+    libraries: tuple[Library, ...] = LIBRARIES,
+) -> Plan:
+    """Instruments what `plan(chosen)` traces; `after[name]` runs once that library is on."""
+    result = plan(chosen, libraries)
+    for library in list(result.traced):
+        try:
+            instrumentor = getattr(
+                importlib.import_module(library.instrumentation), library.instrumentor
+            )()
+            if not instrumentor.is_instrumented_by_opentelemetry:
+                instrumentor.instrument()
+            if library.name in after:
+                after[library.name]()
+        except Exception:
+            logger.warning(
+                "Connect could not instrument %s; the app and every other library are traced "
+                "as usual",
+                library.name,
+                exc_info=True,
+            )
+            result.traced.remove(library)
+    return result
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False

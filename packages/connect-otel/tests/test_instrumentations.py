@@ -1,0 +1,67 @@
+"""Which libraries Connect traces, decided in-process (the real spans are in integration/tests)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from connect_otel._instrumentations import DRIVERS, LIBRARIES, Library, instrument, plan
+
+# Present here: a library that is installed with its "instrumentation", one installed without,
+# and one that is not installed at all. Standard modules stand in for both sides.
+WITH = Library("with", "json", "logging", "Logger")
+WITHOUT = Library("without", "csv", "no_such_instrumentation", "Instrumentor")
+ABSENT = Library("absent", "no_such_library", "logging", "Logger")
+STDLIB = Library("stdlib", "csv", "no_such_instrumentation", "Instrumentor", stdlib=True)
+FAKES = (WITH, WITHOUT, ABSENT, STDLIB)
+
+
+def names(libraries: list[Library]) -> list[str]:
+    return [library.name for library in libraries]
+
+
+def test_auto_traces_what_is_installed_and_names_what_lacks_its_extra() -> None:
+    chosen = plan(("auto",), FAKES)
+    assert names(chosen.traced) == ["with"]
+    assert names(chosen.missing) == ["without"]  # the standard module is not nagged about
+    assert chosen.describe() == "tracing with; not traced: without (add connect-otel[without])"
+
+
+def test_a_list_traces_only_those_and_names_each_that_cannot_be() -> None:
+    chosen = plan(("absent", "stdlib"), FAKES)
+    assert names(chosen.traced) == ["absent"]
+    assert names(chosen.missing) == ["stdlib"]
+
+
+def test_none_traces_nothing() -> None:
+    assert plan((), FAKES).traced == [] and plan((), FAKES).missing == []
+    assert plan((), FAKES).describe() == "tracing no libraries"
+
+
+def test_one_database_layer_drivers_by_default_sqlalchemy_when_named() -> None:
+    auto = names(plan(("auto",)).traced)
+    assert "sqlalchemy" not in auto and "sqlite3" in auto
+    named = names(plan(("sqlalchemy", "sqlite3", "psycopg", "requests")).traced)
+    assert not set(DRIVERS) & set(named)
+    assert "requests" in named
+
+
+def test_every_library_has_an_extra_of_its_name() -> None:
+    from importlib.metadata import metadata
+
+    extras = set(metadata("connect-otel").get_all("Provides-Extra") or [])
+    assert {library.name for library in LIBRARIES} <= extras
+
+
+def test_an_instrumentation_that_fails_is_logged_once_and_skipped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    broken = Library("broken", "json", "logging", "NoSuchInstrumentor")
+    ran: list[str] = []
+    with caplog.at_level(logging.WARNING, "connect_otel"):
+        result = instrument(("broken",), {"broken": lambda: ran.append("after")}, (broken,))
+    assert result.traced == [] and ran == []
+    assert [r.getMessage() for r in caplog.records] == [
+        "Connect could not instrument broken; the app and every other library are traced as usual"
+    ]
