@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace.sampling import (
     SamplingResult,
     TraceIdRatioBased,
 )
-from opentelemetry.trace import Link, SpanKind
+from opentelemetry.trace import Link, SpanKind, get_current_span
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
@@ -20,7 +20,13 @@ from connect_otel.settings import Settings
 
 
 class ConnectSampler(Sampler):
-    """Drops server spans for excluded paths, then defers to ParentBased(TraceIdRatioBased).
+    """Drops server spans for excluded paths and client spans outside any trace, then defers to
+    ParentBased(TraceIdRatioBased).
+
+    A client span (an HTTP call, a query, a cache command) with no parent is background chatter:
+    a job broker polling Redis, a connection pool's checks, a migration at start-up. Inside a
+    request's or a job's trace the same calls are kept; code of the app's own that wants them
+    elsewhere starts a span around them.
 
     Every framework sets the request's path when its server span starts, so this one rule
     excludes paths everywhere, Plain's self-instrumentation included. The contrib
@@ -42,6 +48,8 @@ class ConnectSampler(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: TraceState | None = None,
     ) -> SamplingResult:
+        if kind is SpanKind.CLIENT and not _has_parent(parent_context):
+            return SamplingResult(Decision.DROP, None, None)
         if kind is SpanKind.SERVER and attributes and self._settings.excluded_paths:
             path = attributes.get("url.path") or attributes.get("http.target")
             if isinstance(path, str) and self._settings.path_is_excluded(path.split("?", 1)[0]):
@@ -52,3 +60,7 @@ class ConnectSampler(Sampler):
 
     def get_description(self) -> str:
         return f"ConnectSampler{{{self._delegate.get_description()}}}"
+
+
+def _has_parent(parent_context: Context | None) -> bool:
+    return get_current_span(parent_context).get_span_context().is_valid
