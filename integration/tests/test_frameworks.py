@@ -4,6 +4,7 @@ receiver: what a user of that framework expects to see."""
 from __future__ import annotations
 
 import signal
+import subprocess
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from connect_integration.examples import EXAMPLES, ExampleApp
 from connect_integration.postgres import postgres_server
 from connect_integration.receiver import Metric, Receiver, Span
+from connect_integration.scripts import clean_environ
 from connect_integration.servers import Server
 from connect_pageviews import decrypt_identity
 
@@ -231,6 +233,41 @@ def test_no_internal_asgi_spans(example: ExampleApp, server: Server, receiver: R
     assert not [name for name in in_trace if name.endswith(("http send", "http receive"))]
 
 
+def test_a_plain_job_is_traced_and_linked_to_the_request_that_queued_it(
+    example: ExampleApp, server: Server, receiver: Receiver, database_env: dict[str, str]
+) -> None:
+    if example.name != "plain":
+        pytest.skip("plain.jobs is Plain's")
+    status, body = server.get("/job")
+    assert status == 200, body.decode(errors="replace") + server.output()[-3000:]
+    request_span = server_span(receiver, "/job")
+    receiver.wait_for(
+        lambda r: any(
+            s.kind == "PRODUCER" for s in r.spans() if s.trace_id == request_span.trace_id
+        )
+    )
+    (sent,) = [s for s in receiver.spans() if s.kind == "PRODUCER" and s.name == "send default"]
+    assert sent.trace_id == request_span.trace_id
+    env = clean_environ(
+        PYTHONPATH=str(example.directory), CONNECT_EXPORT_URL=receiver.url,
+        CONNECT_EXPORT_TOKEN=TOKEN, **database_env, **QUICK,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        [example.python, "-m", "plain", "jobs", "worker", "--max-processes", "1"],
+        cwd=example.directory, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        receiver.wait_for(lambda r: any(s.name == "process default" for s in r.spans()), timeout=60)
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=30)[0].decode(errors="replace")
+    (processed,) = [s for s in receiver.spans() if s.name == "process default"]
+    assert processed.kind == "CONSUMER", output
+    assert (sent.trace_id, sent.span_id) in processed.links
+    assert any(log.body == "greeting ada from a job" for log in receiver.logs()), output
+
+
 def test_sigterm_flushes_the_last_request(
     example: ExampleApp, database_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -244,7 +281,8 @@ def test_sigterm_flushes_the_last_request(
             **slow,
         }
         with example.run(tmp_path / "db.sqlite3", **env) as server:
-            assert server.get("/log")[0] == 200
+            status, body = server.get("/log")
+            assert status == 200, body.decode(errors="replace") + server.output()[-3000:]
             assert server.stop() in GRACEFUL
         span = server_span(receiver, "/log")
         assert any(log.trace_id == span.trace_id for log in receiver.logs())

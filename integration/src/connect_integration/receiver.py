@@ -68,6 +68,8 @@ class Span:
     scope: str
     start_ns: int
     end_ns: int
+    # (trace id, span id) of each linked span: how a job's run points at the send that queued it.
+    links: list[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,7 @@ def _spans(request: ExportTraceServiceRequest) -> list[Span]:
                         scope=scope_spans.scope.name,
                         start_ns=span.start_time_unix_nano,
                         end_ns=span.end_time_unix_nano,
+                        links=[(link.trace_id.hex(), link.span_id.hex()) for link in span.links],
                     )
                 )
     return spans

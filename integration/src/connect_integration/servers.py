@@ -67,8 +67,11 @@ class Server:
         return self.process.returncode
 
     def _answers(self, path: str) -> bool:
+        # A probe that gave up early and asked again would send a server's first two requests
+        # at once, and Plain builds its template environment lazily on the first one: the
+        # second could render before the tag's extension is registered.
         try:
-            self.request(path, timeout=2.0)
+            self.request(path, timeout=30.0)
         except OSError:
             return False
         return True

@@ -12,6 +12,7 @@ INSTALLED_PACKAGES = [
     "plain.sessions",
     "plain.auth",
     "plain.postgres",
+    "plain.jobs",
     "app.users",
 ]
 MIDDLEWARE = [

@@ -14,4 +14,5 @@ class AppRouter(Router):
         path("spa", views.SpaView),
         path("login", views.LoginView),
         path("health", views.HealthView),
+        path("job", views.JobView),
     )

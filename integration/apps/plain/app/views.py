@@ -9,6 +9,7 @@ from plain.http import RedirectResponse, Response
 from plain.templates.views import TemplateView
 from plain.views import View
 
+from app.jobs import GreetJob
 from app.users.models import User
 
 log = logging.getLogger("app")
@@ -95,3 +96,9 @@ class LoginView(PageView):
 class HealthView(View):
     def get(self) -> Response:
         return Response("ok")
+
+
+class JobView(View):
+    def get(self) -> Response:
+        GreetJob("ada").run_in_worker()
+        return Response("queued")
