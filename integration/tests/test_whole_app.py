@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from connect_integration.postgres import postgres_server
 from connect_integration.receiver import Receiver, Span
 from connect_integration.redis import redis_server
 from connect_integration.scripts import clean_environ
@@ -256,3 +257,39 @@ def test_the_workers_sigterm_flushes_within_the_bound(app: App, tmp_path: Path) 
         ),
         timeout=10,
     )
+
+
+@pytest.fixture(scope="module")
+def catalog(app: App) -> Iterator[Server]:
+    with postgres_server() as database_url:
+        port = free_port()
+        env = clean_environ(
+            CONNECT_EXPORT_URL=app.receiver.url, CONNECT_EXPORT_TOKEN=TOKEN,
+            CONNECT_SERVICE_NAME="catalog", OTEL_BSP_SCHEDULE_DELAY="200",
+            PYTHONPATH=str(SERVICES), DATABASE_URL=database_url,
+        )  # fmt: skip
+        argv = [sys.executable, "-m", "uvicorn", "--port", str(port), "catalog:app"]
+        with run_server(argv, env, port, SERVICES) as server:
+            yield server
+
+
+@pytest.mark.parametrize(
+    ("path", "driver", "queries"),
+    [("/products/7", "asyncpg", 2), ("/sync-products/7", "psycopg", 1)],
+)
+def test_sqlalchemy_queries_are_one_span_each_at_the_drivers_layer(
+    app: App, catalog: Server, path: str, driver: str, queries: int
+) -> None:
+    assert catalog.get(path)[0] == 200, catalog.output()[-2500:]
+    server = server_span(app.receiver, "catalog", path.rsplit("/", 1)[0] + "/7")
+
+    def query_spans(r: Receiver) -> list[Span]:
+        return [s for s in in_trace(r, server.trace_id) if s.kind == "CLIENT"]
+
+    app.receiver.wait_for(lambda r: len(query_spans(r)) >= queries, timeout=20)
+    time.sleep(0.5)  # a doubled span would arrive in the same batch
+    spans = query_spans(app.receiver)
+    ours = [s for s in spans if "SELECT" in str(s.attributes.get("db.query.text", s.name))]
+    assert len(ours) == queries, [(s.name, s.scope) for s in spans]
+    assert {s.scope.rsplit(".", 1)[-1] for s in ours} == {driver}
+    assert all(s.parent_span_id == server.span_id for s in ours)
