@@ -213,7 +213,7 @@ def test_a_task_runs_in_the_prefork_worker_inside_the_requests_trace(app: App) -
     assert run.resource["service.instance.id"]  # a forked child, with its own identity
 
 
-def test_a_failing_task_is_recorded_as_an_error(app: App) -> None:
+def test_a_retried_then_failing_task_records_both(app: App) -> None:
     assert app.frontend.get("/job-failing")[0] == 200
     a_server = server_span(app.receiver, "frontend", "/job-failing")
 
@@ -226,6 +226,9 @@ def test_a_failing_task_is_recorded_as_an_error(app: App) -> None:
     app.receiver.wait_for(lambda r: bool(failed(r)), timeout=30)
     events = [e for s in failed(app.receiver) for e in s.events if e.name == "exception"]
     assert any(e.attributes.get("exception.type") == "RuntimeError" for e in events)
+    runs = [s for s in in_trace(app.receiver, a_server.trace_id) if s.kind == "CONSUMER"]
+    retried = [s for s in runs if "celery.retry.reason" in s.attributes]
+    assert retried and "payment API timed out" in retried[0].attributes["celery.retry.reason"]
 
 
 def test_the_workers_sigterm_flushes_within_the_bound(app: App, tmp_path: Path) -> None:

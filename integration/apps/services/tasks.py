@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import os
 
-from celery import Celery
+from celery import Celery, Task
 
 import connect_otel
 
@@ -25,5 +25,8 @@ def add(x: int, y: int) -> int:
 
 
 @app.task(bind=True, max_retries=1, default_retry_delay=0)
-def flaky(self: object) -> None:
+def flaky(self: Task) -> None:
+    # Retried once, then it fails for good: both are recorded on the task's spans.
+    if self.request.retries == 0:
+        raise self.retry(exc=ConnectionError("the payment API timed out"))
     raise RuntimeError("the job failed")
