@@ -65,3 +65,20 @@ def test_serve_mode_shows_arrivals_live_until_interrupted() -> None:
             raise AssertionError(f"the demo ignored Ctrl-C for 30 s; it printed:\n{rest}") from None
     assert process.returncode == 0, rest
     assert "stopping" in rest
+
+
+def test_whole_app_tour_prints_one_trace_across_three_services() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "connect_integration.demo", "--app", "services"],
+        env=clean_environ(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "services: one trace, 8 spans across 3 services" in out, out
+    for span in ("GET /checkout (server)", "GET /hello (server)", "SET (client)",
+                 "apply_async/tasks.add (producer)", "run/tasks.add (consumer)"):  # fmt: skip
+        assert span in out
+    assert "OK: services traced end to end" in out

@@ -66,6 +66,15 @@ def cached(key: str) -> object:
     return jsonify(found=cache.get(f"greeting:{key}") is not None)
 
 
+@app.get("/checkout")
+def checkout() -> object:
+    """What the demo's tour asks for: a request that fans out to another service, the cache and
+    a background job."""
+    price = requests.get(f"{DOWNSTREAM}/hello", timeout=10).status_code
+    cache.set("checkout:last", "a-secret-cached-value", ex=60)
+    return jsonify(price=price, job=tasks.add.delay(2, 3).id)
+
+
 @app.get("/threads")
 def threads() -> object:
     return jsonify(sorted(thread.name for thread in threading.enumerate()))

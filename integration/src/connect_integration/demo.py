@@ -4,7 +4,8 @@ Chromium visit with in-app navigation and a signed-in user) exercises it, and th
 what the local receiver got.
 
     python -m connect_integration.demo                 # every example app, then a summary each
-    python -m connect_integration.demo --app flask     # one of: flask, django, fastapi, plain
+    python -m connect_integration.demo --app flask     # one of: flask, django, fastapi, plain,
+                                                       # services (the whole-app tour)
     python -m connect_integration.demo --serve         # keep one app running; show arrivals live
 """
 
@@ -182,6 +183,35 @@ def view_line(view: Pageview, trace_names: dict[str, str]) -> str:
     return f"{path:<18} {fields['title']!r:<14} {who:<10} {joined}"
 
 
+WHOLE_APP = "services"
+
+
+def whole_app_tour(receiver: Receiver, workdir: Path) -> str:
+    """One request that fans out to a second service, the cache and a background job."""
+    from connect_integration.services import trace_tree, whole_app
+
+    step("services: frontend and downstream under gunicorn, Redis, a Celery prefork worker")
+    with whole_app(app_environ(receiver), workdir) as running:
+        step("services: GET /checkout calls downstream, writes the cache and sends a job")
+        running.frontend.get("/checkout")
+        receiver.wait_for(
+            lambda r: any(
+                s.kind == "CONSUMER" and s.resource.get("service.name") == "worker"
+                for s in r.spans()
+            ),
+            timeout=30,
+        )
+        running.worker.stop()
+    (request,) = [s for s in receiver.spans() if s.attributes.get("url.path") == "/checkout"]
+    tree = trace_tree(receiver, request.trace_id)
+    services = {line.split()[-3] for line in tree}
+    complete = {"frontend", "downstream", "worker"} <= services
+    lines = ["", f"services: one trace, {len(tree)} spans across {len(services)} services", ""]
+    lines += [f"  {line}" for line in tree]
+    lines.append(f"\n  {'OK' if complete else 'INCOMPLETE'}: services traced end to end")
+    return "\n".join(lines)
+
+
 def serve(example: ExampleApp, receiver: Receiver, workdir: Path) -> int:
     with serving(example, receiver, workdir) as server:
         step(f"open {server.url}/ (try /spa, /login as ada/lovelace, /boom); Ctrl-C stops")
@@ -193,12 +223,14 @@ def serve(example: ExampleApp, receiver: Receiver, workdir: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--app", choices=sorted(EXAMPLES), help="only this example app")
+    parser.add_argument(
+        "--app", choices=[*sorted(EXAMPLES), WHOLE_APP], help="only this example app"
+    )
     parser.add_argument("--serve", action="store_true", help="keep one app running (default flask)")
     args = parser.parse_args(argv)
-    names = [args.app] if args.app else sorted(EXAMPLES)
+    names = [args.app] if args.app else [*sorted(EXAMPLES), WHOLE_APP]
     if args.serve:
-        names = [args.app or "flask"]
+        names = [args.app if args.app in EXAMPLES else "flask"]
     with tempfile.TemporaryDirectory(prefix="connect-demo-") as workdir:
         outcomes = []
         for name in names:
@@ -207,7 +239,10 @@ def main(argv: list[str] | None = None) -> int:
             ) as receiver:
                 if args.serve:
                     return serve(EXAMPLES[name], receiver, Path(workdir))
-                outcomes.append(tour(EXAMPLES[name], receiver, Path(workdir)))
+                if name == WHOLE_APP:
+                    outcomes.append(whole_app_tour(receiver, Path(workdir)))
+                else:
+                    outcomes.append(tour(EXAMPLES[name], receiver, Path(workdir)))
                 print(outcomes[-1], flush=True)
     if "plain" not in EXAMPLES:
         step("Plain was skipped: it needs Python 3.13+ (make demo sets up .venv-plain)")

@@ -40,6 +40,17 @@ def test_client_spans_outside_any_trace_are_dropped_and_kept_inside_one() -> Non
     assert names(exporter) == ["SET", "GET /job", "GET", "a script's own work"]
 
 
+def test_client_spans_right_under_a_producer_are_the_queues_transport() -> None:
+    tracer, exporter = traced()
+    with (
+        tracer.start_as_current_span("GET /checkout", kind=SpanKind.SERVER),
+        tracer.start_as_current_span("apply_async/tasks.add", kind=SpanKind.PRODUCER),
+        tracer.start_as_current_span("LPUSH", kind=SpanKind.CLIENT),
+    ):
+        pass
+    assert names(exporter) == ["apply_async/tasks.add", "GET /checkout"]
+
+
 def test_excluded_paths_drop_server_spans_and_their_children() -> None:
     tracer, exporter = traced(excluded_paths="/health,/static/")
     for path in ("/health", "/static/app.css", "/healthcheck", "/items/1"):

@@ -25,8 +25,9 @@ class ConnectSampler(Sampler):
 
     A client span (an HTTP call, a query, a cache command) with no parent is background chatter:
     a job broker polling Redis, a connection pool's checks, a migration at start-up. Inside a
-    request's or a job's trace the same calls are kept; code of the app's own that wants them
-    elsewhere starts a span around them.
+    request's or a job's trace the same calls are kept, except right under the span of a job
+    being sent, where they are the queue's own transport. Code of the app's own that wants
+    client spans outside a request starts a span around them.
 
     Every framework sets the request's path when its server span starts, so this one rule
     excludes paths everywhere, Plain's self-instrumentation included. The contrib
@@ -48,7 +49,7 @@ class ConnectSampler(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: TraceState | None = None,
     ) -> SamplingResult:
-        if kind is SpanKind.CLIENT and not _has_parent(parent_context):
+        if kind is SpanKind.CLIENT and _is_chatter(parent_context):
             return SamplingResult(Decision.DROP, None, None)
         if kind is SpanKind.SERVER and attributes and self._settings.excluded_paths:
             path = attributes.get("url.path") or attributes.get("http.target")
@@ -62,5 +63,10 @@ class ConnectSampler(Sampler):
         return f"ConnectSampler{{{self._delegate.get_description()}}}"
 
 
-def _has_parent(parent_context: Context | None) -> bool:
-    return get_current_span(parent_context).get_span_context().is_valid
+def _is_chatter(parent_context: Context | None) -> bool:
+    parent = get_current_span(parent_context)
+    if not parent.get_span_context().is_valid:
+        return True
+    # Under a producer span (a job being sent), client spans are the queue's own transport:
+    # kombu's Redis commands inside Celery's publish, for instance.
+    return getattr(parent, "kind", None) is SpanKind.PRODUCER
