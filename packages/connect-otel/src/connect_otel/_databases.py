@@ -1,5 +1,9 @@
 """Database query spans for whichever drivers the app has, through the contrib
-instrumentations (sqlite3 through a cursor; psycopg 3)."""
+instrumentations (sqlite3 through a cursor; psycopg 3).
+
+Query spans carry the statement as the app wrote it, placeholders and all, never the values
+bound to it: sqlite3's instrumentation has no option to capture them, psycopg's is told not to.
+"""
 
 from __future__ import annotations
 
@@ -18,4 +22,4 @@ def instrument_databases() -> None:
         from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
 
         if not PsycopgInstrumentor().is_instrumented_by_opentelemetry:
-            PsycopgInstrumentor().instrument()
+            PsycopgInstrumentor().instrument(capture_parameters=False, enable_commenter=False)

@@ -1,9 +1,15 @@
-"""Sampling: parent-based at the configured rate, and no traces for excluded paths."""
+"""Sampling: parent-based at the configured rate, and no traces for excluded paths.
+
+With tail sampling on (a rate below 1.0 and a keep rule), a trace that starts here and loses the
+head draw is recorded without being sampled, so that its spans can still be kept if it fails or
+is slow; its children follow it. A remote parent's decision is never overridden.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace.sampling import (
     Decision,
@@ -16,6 +22,7 @@ from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
+from connect_otel._tail_sampling import tail_sampling_on
 from connect_otel.settings import Settings
 
 
@@ -31,6 +38,7 @@ class ConnectSampler(Sampler):
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._delegate = ParentBased(TraceIdRatioBased(settings.trace_sample_rate))
+        self._record_dropped_roots = tail_sampling_on(settings)
 
     def should_sample(
         self,
@@ -46,9 +54,28 @@ class ConnectSampler(Sampler):
             path = attributes.get("url.path") or attributes.get("http.target")
             if isinstance(path, str) and self._settings.path_is_excluded(path.split("?", 1)[0]):
                 return SamplingResult(Decision.DROP, None, None)
+        if self._record_dropped_roots:
+            parent = trace.get_current_span(parent_context)
+            parent_span_context = parent.get_span_context()
+            if not parent_span_context.is_valid:
+                result = self._delegate.should_sample(
+                    parent_context, trace_id, name, kind, attributes, links, trace_state
+                )
+                if result.decision is Decision.DROP:
+                    return SamplingResult(Decision.RECORD_ONLY, attributes, None)
+                return result
+            if (
+                not parent_span_context.is_remote
+                and not parent_span_context.trace_flags.sampled
+                and parent.is_recording()
+            ):
+                return SamplingResult(
+                    Decision.RECORD_ONLY, attributes, parent_span_context.trace_state
+                )
         return self._delegate.should_sample(
             parent_context, trace_id, name, kind, attributes, links, trace_state
         )
 
     def get_description(self) -> str:
-        return f"ConnectSampler{{{self._delegate.get_description()}}}"
+        tail = ",tail" if self._record_dropped_roots else ""
+        return f"ConnectSampler{{{self._delegate.get_description()}{tail}}}"

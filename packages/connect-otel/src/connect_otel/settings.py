@@ -20,6 +20,8 @@ from dataclasses import dataclass, fields
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
+from connect_otel._rules import parse_names, parse_patterns, parse_threshold
+
 T = TypeVar("T")
 
 ENV_PREFIXES = ("CONNECT_", "PLAIN_CONNECT_")
@@ -193,6 +195,42 @@ SETTINGS: tuple[Setting[Any], ...] = (
         "Seconds one export request may take, retries included, before its batch is dropped.",
         kind=float,
     ),
+    Setting(
+        "SCRUB",
+        parse_bool,
+        True,
+        "Replace values that look secret (passwords, tokens, keys, sessions, cookies, "
+        "signatures, ...) in attributes and URL query parameters with `[redacted]` before export.",
+        kind=bool,
+    ),
+    Setting(
+        "SCRUB_EXTRA_PATTERNS",
+        parse_patterns,
+        "",
+        "More keys and parameters to scrub: regular expressions matched against whole words of "
+        "the name, lower-cased and joined by `_` (`iban,account_number`).",
+    ),
+    Setting(
+        "SCRUB_KEEP",
+        parse_names,
+        "",
+        "Attribute keys and parameter names never scrubbed, exactly as written (any case).",
+    ),
+    Setting(
+        "TRACE_KEEP_ERRORS",
+        parse_bool,
+        True,
+        "Below a sample rate of 1.0, also export every trace started here that recorded an "
+        "exception, an ERROR status or a 5xx response.",
+        kind=bool,
+    ),
+    Setting(
+        "TRACE_KEEP_SLOWER_THAN",
+        parse_threshold,
+        "",
+        "Below a sample rate of 1.0, also export every trace started here whose local root took "
+        "longer than this many seconds. Empty: off.",
+    ),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
@@ -212,6 +250,11 @@ class Settings:
     excluded_paths: tuple[str, ...]
     metrics_interval: float
     export_timeout: float
+    scrub: bool
+    scrub_extra_patterns: tuple[str, ...]
+    scrub_keep: tuple[str, ...]
+    trace_keep_errors: bool
+    trace_keep_slower_than: float | None
 
     @property
     def active(self) -> bool:
