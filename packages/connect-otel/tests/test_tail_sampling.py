@@ -115,9 +115,9 @@ def test_a_record_only_trace_propagates_not_sampled(traced: Traced) -> None:
 @pytest.mark.parametrize(("flag", "kept"), [("01", True), ("00", False)])
 def test_upstream_decisions_stand(traced: Traced, flag: str, kept: bool) -> None:
     incoming = propagate.extract({"traceparent": f"00-{'ab' * 16}-{'cd' * 8}-{flag}"})
-    with traced.tracer.start_as_current_span("GET /", context=incoming, kind=SpanKind.SERVER):
-        with traced.tracer.start_as_current_span("SELECT") as query:
-            query.record_exception(RuntimeError("failed, but upstream said no"))
+    server = traced.tracer.start_as_current_span("GET /", context=incoming, kind=SpanKind.SERVER)
+    with server, traced.tracer.start_as_current_span("SELECT") as query:
+        query.record_exception(RuntimeError("failed, but upstream said no"))
     assert traced.names() == (["GET /", "SELECT"] if kept else [])
 
 
