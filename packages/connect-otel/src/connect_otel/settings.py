@@ -229,7 +229,8 @@ SETTINGS: tuple[Setting[Any], ...] = (
         parse_threshold,
         "",
         "Below a sample rate of 1.0, also export every trace started here whose local root took "
-        "longer than this many seconds. Empty: off.",
+        "longer than this many seconds (more than 0, at most 86400). Empty: off.",
+        kind=float,
     ),
 )
 
