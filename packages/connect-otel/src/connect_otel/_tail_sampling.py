@@ -25,8 +25,8 @@ from connect_otel.settings import Settings
 
 logger = logging.getLogger("connect_otel")
 
-MAX_TRACES = 1024
-MAX_SPANS = 8192
+MAX_TRACES = 512
+MAX_SPANS = 4096
 # Spans that end after their local root (a background task's) still follow a kept trace.
 REMEMBERED_KEPT = 1024
 
