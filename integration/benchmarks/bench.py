@@ -57,7 +57,7 @@ class Setup:
         return HERE / "plain_bench" if self.family == "plain" else HERE
 
     def environ(self, receiver: Receiver) -> dict[str, str]:
-        mode = self.key.removeprefix("plain-")
+        mode = self.key.removeprefix("plain-").removesuffix("-unscrubbed")
         env = clean_environ(
             BENCH_SETUP=mode,
             BENCH_ENDPOINT=receiver.url,
@@ -68,6 +68,8 @@ class Setup:
         )
         if mode in ("connect", "reference"):
             env.update(PLAIN_CONNECT_EXPORT_URL=receiver.url, PLAIN_CONNECT_EXPORT_TOKEN=TOKEN)
+        if self.key.endswith("-unscrubbed"):
+            env.update(CONNECT_SCRUB="false")
         return env
 
 
@@ -76,6 +78,7 @@ SETUPS = (
     Setup("sdk", "OpenTelemetry SDK by hand", "flask"),
     Setup("logfire", "Logfire", "flask"),
     Setup("connect", "connect-otel", "flask"),
+    Setup("connect-unscrubbed", "connect-otel, no scrubbing", "flask"),
     Setup("floor", "SDK floor: span and log only", "flask"),
     Setup("plain-bare", "bare Plain", "plain"),
     Setup("plain-reference", "plain.connect 0.5.0", "plain"),
@@ -204,6 +207,11 @@ def table(results: Results, family: str) -> str:
         if results.samples["floor"]:
             floor = statistics.median(results.added_ratios("floor", "sdk", "bare"))
             verdict += f" The SDK's floor (span and log only, no metrics) is {floor:.0%} of it."
+        if results.samples["connect-unscrubbed"]:
+            scrubbing = results.median("connect", "cpu_us") - results.median(
+                "connect-unscrubbed", "cpu_us"
+            )
+            verdict += f" Scrubbing costs {scrubbing:.0f} µs of CPU a request, off its thread."
     else:
         ratios = results.added_ratios("plain-connect", "plain-reference", "plain-bare")
         verdict = (

@@ -95,8 +95,14 @@ def whole_app(export: Mapping[str, str], workdir: Path) -> Iterator[WholeApp]:
         worker = start_worker(
             clean_environ(**common, CONNECT_SERVICE_NAME="worker"), workdir / "worker.log"
         )
-        stack.callback(lambda: worker.process.poll() is None and worker.process.kill())
+        stack.callback(_kill_if_running, worker.process)
         yield WholeApp(frontend, downstream, worker, redis_url)
+
+
+def _kill_if_running(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait(10)
 
 
 def trace_tree(receiver: Receiver, trace_id: str) -> list[str]:

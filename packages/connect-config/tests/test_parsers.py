@@ -150,3 +150,24 @@ def test_names_choose_all_none_or_some_of_the_known() -> None:
     for raw in (3, ["auto", "a"], "auto,a"):
         with pytest.raises(ValueError):
             parse(raw)
+
+
+def test_patterns_must_compile() -> None:
+    assert p.patterns("iban, account_number") == ("iban", "account_number")
+    assert p.patterns("") == ()
+    with pytest.raises(ValueError, match="is not one"):
+        p.patterns("ok,(unclosed")
+
+
+def test_keys_are_compared_in_lower_case() -> None:
+    assert p.keys("State, X-Request-Id") == ("state", "x-request-id")
+    with pytest.raises(ValueError):
+        p.keys(["ok", 3])
+
+
+def test_optional_is_off_when_empty() -> None:
+    parse = p.optional(p.ranged(0.001, 86400.0, "seconds"))
+    assert parse("") is None and parse(None) is None and parse("2.5") == 2.5
+    assert parse.accepts.startswith("empty (off) or a number")
+    with pytest.raises(ValueError):
+        parse("0")

@@ -253,3 +253,47 @@ def names(known: tuple[str, ...], *, every: str, nothing: str) -> Parser[tuple[s
         return tuple(name for name in known if name in items)
 
     return Parser(parse, f"{every}, {nothing}, or a comma-separated list of: {', '.join(known)}")
+
+
+def _items(value: object) -> list[object]:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise ValueError
+
+
+def _patterns(value: object) -> tuple[str, ...]:
+    items = _items(value)
+    for item in items:
+        if not isinstance(item, str) or not item.strip():
+            raise ValueError
+        try:
+            re.compile(item)
+        except re.error as invalid:
+            raise ValueError(f"{item!r} is not one: {invalid}") from None
+    return tuple(str(item).strip() for item in items)
+
+
+patterns = Parser(_patterns, "regular expressions, as a list or a comma-separated string")
+
+
+def _keys(value: object) -> tuple[str, ...]:
+    items = _items(value)
+    if all(isinstance(item, str) and item.strip() and not _has_control(item) for item in items):
+        return tuple(str(item).strip().lower() for item in items)
+    raise ValueError
+
+
+keys = Parser(_keys, "names, as a list or a comma-separated string (compared in any case)")
+
+
+def optional(parser: Parser[T]) -> Parser[T | None]:
+    """`parser`'s values, or empty (None) for off."""
+
+    def parse(value: object) -> T | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return parser(value)
+
+    return Parser(parse, f"empty (off) or {parser.accepts}", parser.show)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 logger = logging.getLogger("connect_otel")
@@ -34,6 +34,8 @@ class Library:
     instrumentor: str  # its BaseInstrumentor class
     # Python's own modules are always installed: they are named as not traced only when asked for.
     stdlib: bool = False
+    # Passed to instrument(): queries carry their statement, never the values bound to it.
+    options: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def installed(self) -> bool:
@@ -64,11 +66,17 @@ LIBRARIES = (
         "sqlite3", "sqlite3", "opentelemetry.instrumentation.sqlite3", "SQLite3Instrumentor",
         stdlib=True,
     ),
-    Library("psycopg", "psycopg", "opentelemetry.instrumentation.psycopg", "PsycopgInstrumentor"),
+    Library(
+        "psycopg", "psycopg", "opentelemetry.instrumentation.psycopg", "PsycopgInstrumentor",
+        options={"capture_parameters": False, "enable_commenter": False},
+    ),
     Library(
         "psycopg2", "psycopg2", "opentelemetry.instrumentation.psycopg2", "Psycopg2Instrumentor"
     ),
-    Library("asyncpg", "asyncpg", "opentelemetry.instrumentation.asyncpg", "AsyncPGInstrumentor"),
+    Library(
+        "asyncpg", "asyncpg", "opentelemetry.instrumentation.asyncpg", "AsyncPGInstrumentor",
+        options={"capture_parameters": False},
+    ),
 )  # fmt: skip
 
 NAMES = tuple(library.name for library in LIBRARIES)
@@ -122,7 +130,7 @@ def instrument(
                 importlib.import_module(library.instrumentation), library.instrumentor
             )()
             if not instrumentor.is_instrumented_by_opentelemetry:
-                instrumentor.instrument()
+                instrumentor.instrument(**library.options)
             if library.name in after:
                 after[library.name]()
         except Exception:

@@ -17,16 +17,18 @@ from urllib.parse import urlsplit
 
 from opentelemetry import _logs, metrics, trace
 from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
 from connect_otel import _exporters, _instrumentations
 from connect_otel._logbridge import LogBridge
 from connect_otel._sampling import ConnectSampler
+from connect_otel._scrubbing import Scrubber, ScrubbingLogExporter, ScrubbingSpanExporter
+from connect_otel._tail_sampling import TailSamplingProcessor, tail_sampling_on
 from connect_otel.settings import Settings
 
 logger = logging.getLogger("connect_otel")
@@ -43,6 +45,7 @@ class Pipeline:
     signals: list[str] = field(default_factory=list)
     bridge: LogBridge | None = None
     bridged: list[logging.Logger] = field(default_factory=list)
+    scrubber: Scrubber | None = None
 
     @classmethod
     def install(cls, settings: Settings, self_traced: Sequence[str] = ()) -> Pipeline:
@@ -50,6 +53,8 @@ class Pipeline:
         # the stable HTTP and database conventions everywhere, as Plain itself does.
         os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http,database")
         pipeline = cls(settings, _resource(settings))
+        if settings.scrub:
+            pipeline.scrubber = Scrubber(settings.scrub_extra_patterns, settings.scrub_keep)
         pipeline._install_traces()
         pipeline._install_metrics()
         if settings.export_logs:
@@ -67,7 +72,10 @@ class Pipeline:
         return pipeline
 
     def _install_traces(self) -> None:
-        processor = BatchSpanProcessor(_exporters.span_exporter(self.settings))
+        exporter: SpanExporter = _exporters.span_exporter(self.settings)
+        if self.scrubber is not None:
+            exporter = ScrubbingSpanExporter(exporter, self.scrubber)
+        processor: SpanProcessor = BatchSpanProcessor(exporter)
         current = trace.get_tracer_provider()
         if isinstance(current, TracerProvider):
             current.add_span_processor(processor)
@@ -77,6 +85,13 @@ class Pipeline:
                 resource=self.resource,
                 shutdown_on_exit=False,
             )
+            # Only Connect's own sampler makes the record-only spans this processor holds.
+            if tail_sampling_on(self.settings):
+                processor = TailSamplingProcessor(
+                    processor,
+                    keep_errors=self.settings.trace_keep_errors,
+                    slower_than=self.settings.trace_keep_slower_than,
+                )
             provider.add_span_processor(processor)
             trace.set_tracer_provider(provider)
         else:
@@ -110,7 +125,10 @@ class Pipeline:
         self.signals.append("metrics")
 
     def _install_logs(self) -> None:
-        processor = BatchLogRecordProcessor(_exporters.log_exporter(self.settings))
+        exporter: LogRecordExporter = _exporters.log_exporter(self.settings)
+        if self.scrubber is not None:
+            exporter = ScrubbingLogExporter(exporter, self.scrubber)
+        processor = BatchLogRecordProcessor(exporter)
         current = _logs.get_logger_provider()
         if isinstance(current, LoggerProvider):
             current.add_log_record_processor(processor)

@@ -1,4 +1,9 @@
-"""Sampling: parent-based at the configured rate, and no traces for excluded paths."""
+"""Sampling: parent-based at the configured rate, and no traces for excluded paths.
+
+With tail sampling on (a rate below 1.0 and a keep rule), a trace that starts here and loses the
+head draw is recorded without being sampled, so that its spans can still be kept if it fails or
+is slow; its children follow it. A remote parent's decision is never overridden.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from opentelemetry.trace import Link, SpanKind, get_current_span
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
+from connect_otel._tail_sampling import tail_sampling_on
 from connect_otel.settings import Settings
 
 
@@ -38,6 +44,7 @@ class ConnectSampler(Sampler):
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._delegate = ParentBased(TraceIdRatioBased(settings.trace_sample_rate))
+        self._record_dropped_roots = tail_sampling_on(settings)
 
     def should_sample(
         self,
@@ -49,24 +56,38 @@ class ConnectSampler(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: TraceState | None = None,
     ) -> SamplingResult:
-        if kind is SpanKind.CLIENT and _is_chatter(parent_context):
+        parent = get_current_span(parent_context)
+        parent_span_context = parent.get_span_context()
+        if kind is SpanKind.CLIENT and (
+            # Under a producer span (a job being sent), client spans are the queue's own
+            # transport: kombu's Redis commands inside Celery's publish, for instance.
+            not parent_span_context.is_valid or getattr(parent, "kind", None) is SpanKind.PRODUCER
+        ):
             return SamplingResult(Decision.DROP, None, None)
         if kind is SpanKind.SERVER and attributes and self._settings.excluded_paths:
             path = attributes.get("url.path") or attributes.get("http.target")
             if isinstance(path, str) and self._settings.path_is_excluded(path.split("?", 1)[0]):
                 return SamplingResult(Decision.DROP, None, None)
+        if self._record_dropped_roots:
+            if not parent_span_context.is_valid:
+                result = self._delegate.should_sample(
+                    parent_context, trace_id, name, kind, attributes, links, trace_state
+                )
+                if result.decision is Decision.DROP:
+                    return SamplingResult(Decision.RECORD_ONLY, attributes, None)
+                return result
+            if (
+                not parent_span_context.is_remote
+                and not parent_span_context.trace_flags.sampled
+                and parent.is_recording()
+            ):
+                return SamplingResult(
+                    Decision.RECORD_ONLY, attributes, parent_span_context.trace_state
+                )
         return self._delegate.should_sample(
             parent_context, trace_id, name, kind, attributes, links, trace_state
         )
 
     def get_description(self) -> str:
-        return f"ConnectSampler{{{self._delegate.get_description()}}}"
-
-
-def _is_chatter(parent_context: Context | None) -> bool:
-    parent = get_current_span(parent_context)
-    if not parent.get_span_context().is_valid:
-        return True
-    # Under a producer span (a job being sent), client spans are the queue's own transport:
-    # kombu's Redis commands inside Celery's publish, for instance.
-    return getattr(parent, "kind", None) is SpanKind.PRODUCER
+        tail = ",tail" if self._record_dropped_roots else ""
+        return f"ConnectSampler{{{self._delegate.get_description()}{tail}}}"

@@ -36,6 +36,11 @@ class Settings(SettingsBase):
     export_timeout: float
     instrument: tuple[str, ...]
     asgi_internal_spans: bool
+    scrub: bool
+    scrub_extra_patterns: tuple[str, ...]
+    scrub_keep: tuple[str, ...]
+    trace_keep_errors: bool
+    trace_keep_slower_than: float | None
 
     @property
     def active(self) -> bool:
@@ -145,6 +150,44 @@ TABLE = SettingsTable(
             False,
             "Export the ASGI instrumentation's `http send` and `http receive` spans (FastAPI).",
             kind=bool,
+        ),
+        Setting(
+            "SCRUB",
+            p.boolean,
+            True,
+            "Replace values that look secret (passwords, tokens, keys, sessions, cookies, "
+            "signatures, ...) in attributes and URL query parameters with `[redacted]` before "
+            "export.",
+            kind=bool,
+        ),
+        Setting(
+            "SCRUB_EXTRA_PATTERNS",
+            p.patterns,
+            "",
+            "More keys and parameters to scrub: regular expressions matched against whole words "
+            "of the name, lower-cased and joined by `_` (`iban,account_number`).",
+        ),
+        Setting(
+            "SCRUB_KEEP",
+            p.keys,
+            "",
+            "Attribute keys and parameter names never scrubbed, exactly as written (any case).",
+        ),
+        Setting(
+            "TRACE_KEEP_ERRORS",
+            p.boolean,
+            True,
+            "Below a sample rate of 1.0, also export every trace started here that recorded an "
+            "exception, an ERROR status or a 5xx response.",
+            kind=bool,
+        ),
+        Setting(
+            "TRACE_KEEP_SLOWER_THAN",
+            p.optional(p.ranged(0.001, 86400.0, "seconds")),
+            "",
+            "Below a sample rate of 1.0, also export every trace started here whose local root "
+            "took longer than this many seconds.",
+            kind=float,
         ),
     ),
     Settings,

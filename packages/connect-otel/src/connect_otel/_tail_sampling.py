@@ -1,0 +1,188 @@
+"""Tail sampling: traces the head rate dropped are still exported when they failed or were slow.
+
+Below a rate of 1.0, with a keep rule on, the sampler makes the traces it would drop record-only
+(recorded, not marked sampled; what this process propagates says "not sampled"). This processor
+holds their ended spans per trace until the trace's local root ends, then hands all of them to
+the batch processor, as sampled copies, or lets them go. What it holds is bounded by traces and
+by spans: past either bound the oldest undecided trace is given up and counted in the
+`connect.tail_sampling.dropped` metric; nothing blocks and memory does not grow.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from opentelemetry import metrics
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.trace import SpanContext, SpanKind, StatusCode, TraceFlags
+
+from connect_otel._span_copy import copy_span
+from connect_otel.settings import Settings
+
+logger = logging.getLogger("connect_otel")
+
+MAX_TRACES = 512
+MAX_SPANS = 4096
+# Spans that end after their local root (a background task's) still follow a kept trace.
+REMEMBERED_KEPT = 1024
+
+DROPPED_METRIC = "connect.tail_sampling.dropped"
+
+
+def tail_sampling_on(settings: Settings) -> bool:
+    keeps = settings.trace_keep_errors or settings.trace_keep_slower_than is not None
+    return settings.trace_sample_rate < 1.0 and keeps
+
+
+def failed(span: ReadableSpan) -> bool:
+    """An ERROR status, a recorded exception, or a server span that answered 5xx."""
+    if span.status.status_code is StatusCode.ERROR:
+        return True
+    if any(event.name == "exception" for event in span.events):
+        return True
+    if span.kind is SpanKind.SERVER:
+        attributes = span.attributes or {}
+        status = attributes.get("http.response.status_code", attributes.get("http.status_code"))
+        return isinstance(status, int) and status >= 500
+    return False
+
+
+@dataclass
+class _Trace:
+    root_span_id: int
+    spans: list[ReadableSpan] = field(default_factory=list)
+    failed: bool = False
+
+
+class TailSamplingProcessor(SpanProcessor):
+    """Goes in front of the batch processor: sampled spans pass straight through."""
+
+    def __init__(
+        self,
+        batch: SpanProcessor,
+        *,
+        keep_errors: bool,
+        slower_than: float | None,
+        max_traces: int = MAX_TRACES,
+        max_spans: int = MAX_SPANS,
+    ) -> None:
+        self._batch = batch
+        self._keep_errors = keep_errors
+        self._slower_than_ns = None if slower_than is None else int(slower_than * 1e9)
+        self._max_traces = max_traces
+        self._max_spans = max_spans
+        self._pending: OrderedDict[int, _Trace] = OrderedDict()
+        self._held = 0
+        self._kept: OrderedDict[int, None] = OrderedDict()
+        self._lock = threading.Lock()
+        self._warned = False
+        self.dropped = 0
+        self._dropped_counter = metrics.get_meter("connect_otel").create_counter(
+            DROPPED_METRIC,
+            unit="{trace}",
+            description="Traces not sampled at the head that tail sampling gave up undecided "
+            "because it held as many as its memory bound allows; they are not exported.",
+        )
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        context = span.context
+        if context.trace_flags.sampled:
+            return
+        parent = span.parent
+        if parent is not None and parent.is_valid and not parent.is_remote:
+            return
+        given_up = 0
+        with self._lock:
+            while len(self._pending) >= self._max_traces:
+                given_up += self._give_up_oldest()
+            self._pending[context.trace_id] = _Trace(context.span_id)
+        self._count(given_up)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        context = span.context
+        if context is None:
+            return
+        if context.trace_flags.sampled:
+            self._batch.on_end(span)
+            return
+        span_failed = self._keep_errors and failed(span)
+        given_up = 0
+        release: list[ReadableSpan] = []
+        with self._lock:
+            trace = self._pending.get(context.trace_id)
+            if trace is None:
+                if context.trace_id in self._kept:
+                    release.append(span)
+            elif context.span_id == trace.root_span_id:
+                del self._pending[context.trace_id]
+                self._held -= len(trace.spans)
+                if trace.failed or span_failed or self._slow(span):
+                    release.extend(trace.spans)
+                    release.append(span)
+                    self._kept[context.trace_id] = None
+                    if len(self._kept) > REMEMBERED_KEPT:
+                        self._kept.popitem(last=False)
+            else:
+                trace.failed = trace.failed or span_failed
+                while self._held >= self._max_spans and context.trace_id in self._pending:
+                    given_up += self._give_up_oldest()
+                if context.trace_id in self._pending:
+                    trace.spans.append(span)
+                    self._held += 1
+        self._count(given_up)
+        for kept in release:
+            self._batch.on_end(_sampled(kept))
+
+    def _slow(self, root: ReadableSpan) -> bool:
+        if self._slower_than_ns is None or root.start_time is None or root.end_time is None:
+            return False
+        return root.end_time - root.start_time > self._slower_than_ns
+
+    def _give_up_oldest(self) -> int:
+        _, oldest = self._pending.popitem(last=False)
+        self._held -= len(oldest.spans)
+        return 1
+
+    def _count(self, given_up: int) -> None:
+        if not given_up:
+            return
+        self.dropped += given_up
+        self._dropped_counter.add(given_up)
+        if not self._warned:
+            self._warned = True
+            logger.warning(
+                "Connect's tail sampling held as many undecided traces as it may (%d traces, "
+                "%d spans) and gave up the oldest: they are not exported even if they fail. "
+                "The %s metric counts them.",
+                self._max_traces,
+                self._max_spans,
+                DROPPED_METRIC,
+            )
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._pending.clear()
+            self._held = 0
+        self._batch.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self._batch.force_flush(timeout_millis)
+
+
+def _sampled(span: ReadableSpan) -> ReadableSpan:
+    context = span.context
+    assert context is not None
+    return copy_span(
+        span,
+        context=SpanContext(
+            context.trace_id,
+            context.span_id,
+            is_remote=context.is_remote,
+            trace_flags=TraceFlags(context.trace_flags | TraceFlags.SAMPLED),
+            trace_state=context.trace_state,
+        ),
+    )
