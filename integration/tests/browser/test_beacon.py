@@ -3,6 +3,7 @@ as the receiver got it."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -66,6 +67,31 @@ def test_page_load_sends_every_field(tab: Tab, site: Site, receiver: Receiver) -
     (arrived,) = receiver.pageviews()
     assert arrived.content_type == "text/plain;charset=UTF-8"
     assert tab.page.evaluate("localStorage.getItem('plain_anonymous_id')") == anonymous_id
+
+
+def test_secret_parameters_are_redacted_from_url_and_referrer(
+    tab: Tab, site: Site, receiver: Receiver
+) -> None:
+    start = site.page("/sign-in/callback", document("Callback", body="<a id=go href=/reset>go</a>"))
+    reset = site.page("/reset", document("Reset", script_tag(receiver)))
+    tab.page.goto(start + "?code=oauth-code-1&state=st4te&ref=mail")
+    tab.page.click("#go")
+    tab.page.wait_for_url(reset)
+    tab.page.goto(reset + "?token=abc123&utm_source=news&page=2#access_token=xyz789&x=1")
+    first = views(receiver, 2)[1]
+    assert views(receiver, 2)[0]["referrer"] == (
+        start + "?code=[redacted]&state=[redacted]&ref=mail"
+    ), "the first view's document.referrer"
+    assert first["url"] == (
+        reset + "?token=[redacted]&utm_source=news&page=2#access_token=[redacted]&x=1"
+    )
+    push(tab, "/account?session=s3cr3t-session&utm_source=news")
+    second = views(receiver, 3)[2]
+    assert second["url"] == site.url + "/account?session=[redacted]&utm_source=news"
+    assert second["referrer"] == first["url"], "the previous URL, redacted"
+    sent = json.dumps([view.fields for view in receiver.pageviews()])
+    for secret in ("oauth-code-1", "st4te", "abc123", "xyz789", "s3cr3t-session"):
+        assert secret not in sent
 
 
 def test_cross_origin_endpoint_gets_no_preflight_and_no_cookie(

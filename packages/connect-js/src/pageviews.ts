@@ -1,6 +1,8 @@
 // Connect's page-view beacon: one view per page load and per in-app navigation, sent as
 // "Pageview beacon v1" (see the README). It never throws into the page and never logs.
 
+import { redact } from "./redact";
+
 type Beacon = {
   token: string;
   url: string;
@@ -28,7 +30,7 @@ const globals = window as unknown as Record<string, unknown>;
 // number 1, which markup cannot fake: an element with that id or name makes the global an element.
 if (endpoint && token && globals[ID_KEY] !== 1) {
   globals[ID_KEY] = 1;
-  const hashRouting = config.hash != null;
+  const hashRouting = "hash" in config;
   let lastPage = "";
   let lastUrl = "";
   let firstView = true;
@@ -55,44 +57,41 @@ if (endpoint && token && globals[ID_KEY] !== 1) {
   };
 
   const send = (body: string): void => {
-    let sent: boolean | undefined;
     try {
-      sent = navigator.sendBeacon(endpoint, body);
+      if (navigator.sendBeacon(endpoint, body)) return;
     } catch {
-      // Missing or refused: fetch below.
+      // Missing or throwing: fetch below, as when the browser refuses the beacon.
     }
-    if (!sent) {
-      fetch(endpoint, { method: "POST", body, keepalive: true, mode: "no-cors" }).catch(() => {});
-    }
+    fetch(endpoint, { method: "POST", body, keepalive: true, mode: "no-cors" }).catch(() => {});
   };
 
   const view = (restored?: boolean): void => {
     try {
-      const url = location.href;
-      if (page(url) === lastPage && !restored) return;
-      const beacon: Beacon = {
+      const href = location.href;
+      if (page(href) === lastPage && !restored) return;
+      const url = redact(href);
+      send(
+        JSON.stringify({
         token,
         url,
         title: doc.title,
-        referrer: firstView || restored ? doc.referrer : lastUrl,
+        referrer: firstView || restored ? redact(doc.referrer) : lastUrl,
         anonymous_id: anonymousId(),
         identity: config.identity || "",
         trace_id: (firstView && config.traceId) || "",
         route: (firstView && config.route) || "",
-      };
+      } satisfies Beacon),
+      );
       firstView = false;
-      lastPage = page(url);
+      lastPage = page(href);
       lastUrl = url;
-      send(JSON.stringify(beacon));
     } catch {
       // A beacon must never break the page.
     }
   };
 
   // After the navigating task, so a title the app sets right after pushState is the one sent.
-  const viewSoon = (): void => {
-    setTimeout(view, 0);
-  };
+  const viewSoon = (): unknown => setTimeout(view);
 
   const pushState = history.pushState;
   history.pushState = function (...args: Parameters<History["pushState"]>): void {
@@ -101,9 +100,7 @@ if (endpoint && token && globals[ID_KEY] !== 1) {
   };
   // Back, forward and (in current browsers) hash changes all arrive as popstate.
   addEventListener("popstate", viewSoon);
-  addEventListener("pageshow", (event) => {
-    if (event.persisted) view(true);
-  });
+  addEventListener("pageshow", (event) => event.persisted && view(true));
 
   // A page loaded hidden or prerendered counts once someone sees it; later returns to the tab
   // are the same page, which view() does not count twice.
