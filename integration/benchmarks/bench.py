@@ -43,6 +43,9 @@ class Setup:
     key: str
     label: str
     family: str  # the bare set-up of the same family is its baseline
+    # The app's set-up (flask_bench.py / plain_bench), when it is another set-up's with settings.
+    base: str = ""
+    settings: tuple[tuple[str, str], ...] = ()
 
     def argv(self, port: int) -> list[str]:
         if self.family == "plain":
@@ -57,7 +60,7 @@ class Setup:
         return HERE / "plain_bench" if self.family == "plain" else HERE
 
     def environ(self, receiver: Receiver) -> dict[str, str]:
-        mode = self.key.removeprefix("plain-").removesuffix("-unscrubbed")
+        mode = (self.base or self.key).removeprefix("plain-")
         env = clean_environ(
             BENCH_SETUP=mode,
             BENCH_ENDPOINT=receiver.url,
@@ -68,8 +71,7 @@ class Setup:
         )
         if mode in ("connect", "reference"):
             env.update(PLAIN_CONNECT_EXPORT_URL=receiver.url, PLAIN_CONNECT_EXPORT_TOKEN=TOKEN)
-        if self.key.endswith("-unscrubbed"):
-            env.update(CONNECT_SCRUB="false")
+        env.update(self.settings)
         return env
 
 
@@ -78,7 +80,20 @@ SETUPS = (
     Setup("sdk", "OpenTelemetry SDK by hand", "flask"),
     Setup("logfire", "Logfire", "flask"),
     Setup("connect", "connect-otel", "flask"),
-    Setup("connect-unscrubbed", "connect-otel, no scrubbing", "flask"),
+    Setup(
+        "connect-unscrubbed",
+        "connect-otel, no scrubbing",
+        "flask",
+        base="connect",
+        settings=(("CONNECT_SCRUB", "false"),),
+    ),
+    Setup(
+        "connect-no-libraries",
+        "connect-otel, no library instrumented",
+        "flask",
+        base="connect",
+        settings=(("CONNECT_INSTRUMENT", "none"),),
+    ),
     Setup("floor", "SDK floor: span and log only", "flask"),
     Setup("plain-bare", "bare Plain", "plain"),
     Setup("plain-reference", "plain.connect 0.5.0", "plain"),
@@ -212,6 +227,14 @@ def table(results: Results, family: str) -> str:
                 "connect-unscrubbed", "cpu_us"
             )
             verdict += f" Scrubbing costs {scrubbing:.0f} µs of CPU a request, off its thread."
+        if results.samples["connect-no-libraries"]:
+            libraries = results.median("connect", "cpu_us") - results.median(
+                "connect-no-libraries", "cpu_us"
+            )
+            verdict += (
+                f" Every installed library instrumented but unused (requests, httpx, urllib3,"
+                f" urllib, Celery, Redis, the database drivers) costs {libraries:.0f} µs a request."
+            )
     else:
         ratios = results.added_ratios("plain-connect", "plain-reference", "plain-bare")
         verdict = (
