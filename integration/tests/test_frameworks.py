@@ -6,11 +6,11 @@ from __future__ import annotations
 import signal
 import subprocess
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from connect_integration.browser import script_attributes
 from connect_integration.examples import EXAMPLES, ExampleApp
 from connect_integration.postgres import postgres_server
 from connect_integration.receiver import Metric, Receiver, Span
@@ -303,20 +303,8 @@ def test_nothing_is_exported_or_started_without_a_token(
         assert receiver.requests() == []
 
 
-class ScriptTag(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[dict[str, str | None]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "script" and any(name == "data-token" for name, _ in attrs):
-            self.tags.append(dict(attrs))
-
-
-def pageviews_tag(html: bytes) -> dict[str, str | None]:
-    parser = ScriptTag()
-    parser.feed(html.decode())
-    (tag,) = parser.tags
+def pageviews_tag(html: bytes) -> dict[str, str]:
+    (tag,) = [tag for tag in script_attributes(html.decode()) if "data-token" in tag]
     return tag
 
 

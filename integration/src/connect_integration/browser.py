@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from playwright.sync_api import Page
 
 from connect_integration.receiver import Receiver
+from connect_pageviews import render_tag, resolve
 
 ROOT = Path(__file__).parents[3]
 BUNDLE = (
@@ -54,19 +56,33 @@ class Tab:
 
 
 def script_tag(receiver: Receiver, **attributes: str | None) -> str:
-    """The tag as connect-pageviews renders it; pass None to leave an attribute out."""
-    values: dict[str, str | None] = {
-        "data-token": TOKEN,
-        "data-pageviews-url": receiver.beacon_url,
-        "data-identity": "",
-        "data-trace-id": "",
-        "data-route": "",
-    }
+    """The tag connect-pageviews renders for this site, with `attributes` changed for a test
+    (`data_route="/x"`); None leaves an attribute out."""
+    settings = resolve({"pageviews_token": TOKEN, "pageviews_url": receiver.beacon_url}, environ={})
+    (rendered_tag,) = script_attributes(
+        render_tag(settings, script_src="/pageviews.js", trace_id="")
+    )
+    values: dict[str, str | None] = dict(rendered_tag)
     values.update({name.replace("_", "-"): value for name, value in attributes.items()})
     rendered = " ".join(
-        f'{name}="{html.escape(value)}"' for name, value in values.items() if value is not None
+        name if value == "" and name == "async" else f'{name}="{html.escape(value)}"'
+        for name, value in values.items()
+        if value is not None
     )
-    return f'<script async src="/pageviews.js" {rendered}></script>'
+    return f"<script {rendered}></script>"
+
+
+def script_attributes(page: str) -> list[dict[str, str]]:
+    """The attributes of each `<script>` in `page` (a bare attribute's value is "")."""
+    found: list[dict[str, str]] = []
+
+    class Scripts(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "script":
+                found.append({name: value or "" for name, value in attrs})
+
+    Scripts().feed(page)
+    return found
 
 
 def document(title: str, *scripts: str, body: str = "") -> str:
