@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from connect_integration.scripts import clean_environ
+from connect_testkit.scripts import clean_environ
 
 
 def test_demo_tour_summarises_every_signal_and_the_page_views() -> None:

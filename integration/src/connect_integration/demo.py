@@ -21,7 +21,8 @@ from pathlib import Path
 
 from connect_integration.browser import CHROMIUM, CHROMIUM_ARGS
 from connect_integration.examples import EXAMPLES, ExampleApp
-from connect_integration.receiver import (
+from connect_pageviews import InvalidIdentityToken, decrypt_identity
+from connect_testkit.receiver import (
     LogRecord,
     Pageview,
     Receiver,
@@ -29,8 +30,7 @@ from connect_integration.receiver import (
     print_arrival,
     wait_for_interrupt,
 )
-from connect_integration.servers import Server
-from connect_pageviews import InvalidIdentityToken, decrypt_identity
+from connect_testkit.servers import Server
 
 TOKEN = "demo-token"
 IDENTITY_KEY = "demo-identity-key"
