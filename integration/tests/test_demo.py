@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from connect_integration.demo import view_line
+from connect_testkit.receiver import Pageview
 from connect_testkit.scripts import clean_environ
 
 
@@ -65,3 +67,10 @@ def test_serve_mode_shows_arrivals_live_until_interrupted() -> None:
             raise AssertionError(f"the demo ignored Ctrl-C for 30 s; it printed:\n{rest}") from None
     assert process.returncode == 0, rest
     assert "stopping" in rest
+
+
+def test_a_page_view_missing_any_field_still_gets_its_line() -> None:
+    # The receiver records any beacon whose fields are strings, however few.
+    for fields in ({}, {"token": "pv"}, {"url": "http://site/a", "identity": "not a token"}):
+        line = view_line(Pageview(fields, "text/plain", "", {}), {})
+        assert "anonymous" in line and "in-app navigation" in line

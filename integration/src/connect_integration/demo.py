@@ -167,9 +167,10 @@ def log_line(log: LogRecord) -> str:
 
 
 def view_line(view: Pageview, trace_names: dict[str, str]) -> str:
+    """One page view; the receiver takes beacons that leave fields out, so any may be missing."""
     fields = view.fields
     try:
-        who = "user " + decrypt_identity(fields["identity"], IDENTITY_KEY)
+        who = "user " + decrypt_identity(fields.get("identity", ""), IDENTITY_KEY)
     except InvalidIdentityToken:
         who = "anonymous"
     trace = fields.get("trace_id", "")
@@ -178,8 +179,8 @@ def view_line(view: Pageview, trace_names: dict[str, str]) -> str:
         if trace
         else "in-app navigation"
     )
-    path = "/" + fields["url"].split("/", 3)[-1]
-    return f"{path:<18} {fields['title']!r:<14} {who:<10} {joined}"
+    path = "/" + fields.get("url", "").split("/", 3)[-1]
+    return f"{path:<18} {fields.get('title', '')!r:<14} {who:<10} {joined}"
 
 
 def serve(example: ExampleApp, receiver: Receiver, workdir: Path) -> int:
