@@ -27,13 +27,14 @@ from pathlib import Path
 
 from measure import arrived, flask_server_argv, percentiles_ms, tree_cpu_seconds
 
-from connect_integration.receiver import Receiver
-from connect_integration.scripts import clean_environ
-from connect_integration.servers import Server, free_port, run_server
+from connect_integration.python313 import ENVIRONMENT_PYTHON as PLAIN_PYTHON
+from connect_testkit.ports import free_port
+from connect_testkit.receiver import Receiver
+from connect_testkit.scripts import clean_environ
+from connect_testkit.servers import Server, plain_server, run_server
 
 HERE = Path(__file__).parent
 RESULTS = HERE / "results"
-PLAIN_PYTHON = HERE.parents[1] / ".venv-plain" / "bin" / "python"
 # plain.connect 0.5.0, the reference, installed aside by integration/bin/bench.
 REFERENCE = HERE.parents[1] / ".runtime" / "plain-connect-0.5.0"
 
@@ -49,10 +50,7 @@ class Setup:
 
     def argv(self, port: int) -> list[str]:
         if self.family == "plain":
-            return [
-                str(PLAIN_PYTHON), "-m", "plain", "server", "--bind", f"127.0.0.1:{port}",
-                "--workers", "1",
-            ]  # fmt: skip
+            return plain_server(port, python=str(PLAIN_PYTHON))
         return flask_server_argv(port)
 
     @property

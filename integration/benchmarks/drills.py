@@ -25,9 +25,10 @@ from pathlib import Path
 
 from measure import arrived, flask_server_argv, percentiles_ms, tree_rss_mb
 
-from connect_integration.receiver import Fault, Receiver
-from connect_integration.scripts import clean_environ
-from connect_integration.servers import Server, free_port, run_server
+from connect_testkit.ports import free_port
+from connect_testkit.receiver import Fault, Receiver
+from connect_testkit.scripts import clean_environ
+from connect_testkit.servers import Server, run_server
 
 HERE = Path(__file__).parent
 TOKEN = "drill-token"

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import os
 import statistics
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from connect_integration.receiver import Receiver
+from connect_testkit.receiver import Receiver
+from connect_testkit.servers import gunicorn
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def flask_server_argv(port: int) -> list[str]:
     """gunicorn with one sync worker serving the benchmark app (flask_bench.py)."""
-    return [
-        sys.executable, "-m", "gunicorn", "--workers", "1", "--no-control-socket",
-        "--bind", f"127.0.0.1:{port}", "flask_bench:app",
-    ]  # fmt: skip
+    return gunicorn("flask_bench:app", port)
 
 
 def process_tree(pid: int) -> Iterator[Path]:

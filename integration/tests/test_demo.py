@@ -5,7 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from connect_integration.scripts import clean_environ
+from connect_integration.demo import view_line
+from connect_testkit.receiver import Pageview
+from connect_testkit.scripts import clean_environ
 
 
 def test_demo_tour_summarises_every_signal_and_the_page_views() -> None:
@@ -82,3 +84,10 @@ def test_whole_app_tour_prints_one_trace_across_three_services() -> None:
                  "apply_async/tasks.add (producer)", "run/tasks.add (consumer)"):  # fmt: skip
         assert span in out
     assert "OK: services traced end to end" in out
+
+
+def test_a_page_view_missing_any_field_still_gets_its_line() -> None:
+    # The receiver records any beacon whose fields are strings, however few.
+    for fields in ({}, {"token": "pv"}, {"url": "http://site/a", "identity": "not a token"}):
+        line = view_line(Pageview(fields, "text/plain", "", {}), {})
+        assert "anonymous" in line and "in-app navigation" in line

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from connect_integration.examples import EXAMPLES
-from connect_integration.receiver import Fault, Receiver
+from connect_testkit.receiver import Fault, Receiver
 
 TOKEN = "drill-token"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from connect_integration.receiver import Receiver
-from connect_integration.scripts import clean_environ
+from connect_testkit.receiver import Receiver
+from connect_testkit.scripts import clean_environ
 
 ROOT = Path(__file__).parents[2]
 BUNDLE = "connect_pageviews/static/connect_pageviews/pageviews.js"

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from connect_integration.examples import APPS, EXAMPLES
-from connect_integration.scripts import clean_environ
+from connect_testkit.scripts import clean_environ
 
 SECRETS = {
     "PLAIN_CONNECT_EXPORT_TOKEN": "tok-plain-settings-secret",

@@ -4,7 +4,6 @@ real prefork worker runs; everything exports to one receiver."""
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from connect_integration.postgres import postgres_server
-from connect_integration.receiver import Receiver, Span
-from connect_integration.scripts import clean_environ
-from connect_integration.servers import Server, free_port, run_server
 from connect_integration.services import SERVICES, Worker, start_worker, whole_app
+from connect_testkit.ports import free_port
+from connect_testkit.receiver import Receiver, Span
+from connect_testkit.scripts import clean_environ
+from connect_testkit.servers import Server, run_server, uvicorn
 
 TOKEN = "whole-app-token"
 SECRET_VALUE = "a-secret-cached-value"
@@ -205,8 +205,7 @@ def catalog(app: App) -> Iterator[Server]:
             CONNECT_SERVICE_NAME="catalog", OTEL_BSP_SCHEDULE_DELAY="200",
             PYTHONPATH=str(SERVICES), DATABASE_URL=database_url,
         )  # fmt: skip
-        argv = [sys.executable, "-m", "uvicorn", "--port", str(port), "catalog:app"]
-        with run_server(argv, env, port, SERVICES) as server:
+        with run_server(uvicorn("catalog:app", port), env, port, SERVICES) as server:
             yield server
 
 

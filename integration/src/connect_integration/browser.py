@@ -15,8 +15,8 @@ from typing import Any
 
 from playwright.sync_api import Page
 
-from connect_integration.receiver import Receiver
 from connect_pageviews import render_tag, resolve
+from connect_testkit.receiver import Receiver
 
 ROOT = Path(__file__).parents[3]
 BUNDLE = (

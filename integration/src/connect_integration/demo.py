@@ -22,7 +22,8 @@ from pathlib import Path
 
 from connect_integration.browser import CHROMIUM, CHROMIUM_ARGS
 from connect_integration.examples import EXAMPLES, ExampleApp
-from connect_integration.receiver import (
+from connect_pageviews import InvalidIdentityToken, decrypt_identity
+from connect_testkit.receiver import (
     LogRecord,
     Pageview,
     Receiver,
@@ -30,8 +31,7 @@ from connect_integration.receiver import (
     print_arrival,
     wait_for_interrupt,
 )
-from connect_integration.servers import Server
-from connect_pageviews import InvalidIdentityToken, decrypt_identity
+from connect_testkit.servers import Server
 
 TOKEN = "demo-token"
 IDENTITY_KEY = "demo-identity-key"
@@ -168,9 +168,10 @@ def log_line(log: LogRecord) -> str:
 
 
 def view_line(view: Pageview, trace_names: dict[str, str]) -> str:
+    """One page view; the receiver takes beacons that leave fields out, so any may be missing."""
     fields = view.fields
     try:
-        who = "user " + decrypt_identity(fields["identity"], IDENTITY_KEY)
+        who = "user " + decrypt_identity(fields.get("identity", ""), IDENTITY_KEY)
     except InvalidIdentityToken:
         who = "anonymous"
     trace = fields.get("trace_id", "")
@@ -179,8 +180,8 @@ def view_line(view: Pageview, trace_names: dict[str, str]) -> str:
         if trace
         else "in-app navigation"
     )
-    path = "/" + fields["url"].split("/", 3)[-1]
-    return f"{path:<18} {fields['title']!r:<14} {who:<10} {joined}"
+    path = "/" + fields.get("url", "").split("/", 3)[-1]
+    return f"{path:<18} {fields.get('title', '')!r:<14} {who:<10} {joined}"
 
 
 WHOLE_APP = "services"

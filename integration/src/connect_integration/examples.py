@@ -11,8 +11,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from connect_integration.scripts import clean_environ
-from connect_integration.servers import Server, free_port, run_server
+from connect_integration import python313
+from connect_testkit.ports import free_port
+from connect_testkit.scripts import clean_environ
+from connect_testkit.servers import Server, gunicorn, plain_server, run_server, uvicorn
 
 APPS = Path(__file__).parents[2] / "apps"
 
@@ -31,20 +33,11 @@ class ExampleApp:
 
     def argv(self, port: int) -> list[str]:
         if self.name == "plain":
-            return [
-                self.python, "-m", "plain", "server", "--bind", f"127.0.0.1:{port}",
-                "--workers", "1",
-            ]  # fmt: skip
+            return plain_server(port, python=self.python)
         if self.name == "fastapi":
-            return [
-                self.python, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
-                "--no-access-log", "app:app",
-            ]  # fmt: skip
+            return uvicorn("app:app", port, python=self.python)
         target = "example.wsgi" if self.name == "django" else "app:app"
-        return [
-            self.python, "-m", "gunicorn", "--no-control-socket", "--workers", "1",
-            "--bind", f"127.0.0.1:{port}", target,
-        ]  # fmt: skip
+        return gunicorn(target, port, python=self.python)
 
     def prepare(self, env: Mapping[str, str]) -> None:
         """One-off set-up before the server starts (Django's migrations and demo user)."""
@@ -91,13 +84,10 @@ class ExampleApp:
             yield server
 
 
-PLAIN_ENVIRONMENT_PYTHON = APPS.parents[1] / ".venv-plain" / "bin" / "python"
-
-
 def _plain_python() -> str | None:
     if importlib.util.find_spec("plain") is not None:
         return sys.executable
-    return str(PLAIN_ENVIRONMENT_PYTHON) if PLAIN_ENVIRONMENT_PYTHON.exists() else None
+    return python313.environment_python()
 
 
 EXAMPLES = {

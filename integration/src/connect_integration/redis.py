@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from connect_integration.servers import free_port
+from connect_testkit.ports import free_port
 
 SERVICE_USER = "redis"
 

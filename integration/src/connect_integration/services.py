@@ -13,10 +13,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from connect_integration.receiver import Receiver, Span
 from connect_integration.redis import redis_server
-from connect_integration.scripts import clean_environ
-from connect_integration.servers import Server, free_port, run_server
+from connect_testkit.ports import free_port
+from connect_testkit.receiver import Receiver, Span
+from connect_testkit.scripts import clean_environ
+from connect_testkit.servers import Server, gunicorn, run_server
 
 SERVICES = Path(__file__).parents[2] / "apps" / "services"
 
@@ -50,11 +51,6 @@ class WholeApp:
     redis_url: str
 
 
-def gunicorn(module: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "--no-control-socket", "--workers", "1",
-            "--bind", f"127.0.0.1:{port}", f"{module}:app"]  # fmt: skip
-
-
 def start_worker(env: Mapping[str, str], log: Path) -> Worker:
     """A Celery worker on the prefork pool with one child; returns once it is ready."""
     with log.open("wb") as output:
@@ -84,13 +80,13 @@ def whole_app(export: Mapping[str, str], workdir: Path) -> Iterator[WholeApp]:
         port_b, port_a = free_port(), free_port()
         env_b = clean_environ(**common, CONNECT_SERVICE_NAME="downstream")
         downstream = stack.enter_context(
-            run_server(gunicorn("downstream", port_b), env_b, port_b, SERVICES)
+            run_server(gunicorn("downstream:app", port_b), env_b, port_b, SERVICES)
         )
         env_a = clean_environ(
             **common, CONNECT_SERVICE_NAME="frontend", DOWNSTREAM_URL=downstream.url
         )
         frontend = stack.enter_context(
-            run_server(gunicorn("frontend", port_a), env_a, port_a, SERVICES)
+            run_server(gunicorn("frontend:app", port_a), env_a, port_a, SERVICES)
         )
         worker = start_worker(
             clean_environ(**common, CONNECT_SERVICE_NAME="worker"), workdir / "worker.log"

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, sync_playwright
 
 from connect_integration.browser import CHROMIUM, CHROMIUM_ARGS, Site, Tab, serve_site
-from connect_integration.receiver import Receiver
+from connect_testkit.receiver import Receiver
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import BrowserContext
 
 from connect_integration.browser import TOKEN, Site, Tab, document, script_tag
-from connect_integration.receiver import Receiver
+from connect_testkit.receiver import Receiver
 
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"

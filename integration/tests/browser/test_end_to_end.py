@@ -12,9 +12,9 @@ import pytest
 from playwright.sync_api import BrowserContext
 
 from connect_integration.examples import EXAMPLES, ExampleApp
-from connect_integration.receiver import Receiver, Span
-from connect_integration.servers import Server
 from connect_pageviews import decrypt_identity
+from connect_testkit.receiver import Receiver, Span
+from connect_testkit.servers import Server
 
 TOKEN = "e2e-token"
 IDENTITY_KEY = "e2e-identity-key"

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from connect_integration.receiver import Receiver
+from connect_testkit.receiver import Receiver
 
 TOKEN = "test-token"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from connect_integration.receiver import Receiver
-from connect_integration.scripts import clean_environ
-from connect_integration.servers import free_port
+from connect_testkit.ports import free_port
+from connect_testkit.receiver import Receiver
+from connect_testkit.scripts import clean_environ
 
 
 def check(url: str, token: str) -> subprocess.CompletedProcess[str]:

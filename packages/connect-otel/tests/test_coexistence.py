@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from connect_integration.receiver import Receiver
-from connect_integration.scripts import run_python
+from connect_testkit.receiver import Receiver
+from connect_testkit.scripts import run_python
 
 
 def test_sdk_providers_installed_first_get_connect_added(

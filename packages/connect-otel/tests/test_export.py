@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connect_integration.receiver import Receiver
-from connect_integration.scripts import run_python
+from connect_testkit.receiver import Receiver
+from connect_testkit.scripts import run_python
 
 APPS = str(Path(__file__).parent / "apps")
 

@@ -9,8 +9,8 @@ import textwrap
 
 import pytest
 
-from connect_integration.receiver import Receiver
-from connect_integration.scripts import clean_environ
+from connect_testkit.receiver import Receiver
+from connect_testkit.scripts import clean_environ
 
 APP = """
 import http.server, logging, sys, threading, time, urllib3

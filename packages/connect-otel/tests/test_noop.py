@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from connect_integration.scripts import run_python
+from connect_testkit.scripts import run_python
 
 PROBE = """
 import json, logging, sys, threading

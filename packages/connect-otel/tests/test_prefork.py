@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from connect_integration.receiver import Receiver
-from connect_integration.scripts import clean_environ
-from connect_integration.servers import free_port, run_server
+from connect_testkit.ports import free_port
+from connect_testkit.receiver import Receiver
+from connect_testkit.scripts import clean_environ
+from connect_testkit.servers import gunicorn, run_server
 
 APPS = Path(__file__).parent / "apps"
 
@@ -16,10 +16,7 @@ def test_every_preforked_worker_exports_under_its_own_identity(
     receiver: Receiver, export_env: dict[str, str]
 ) -> None:
     port = free_port()
-    argv = [
-        sys.executable, "-m", "gunicorn", "--preload", "--workers", "2", "--no-control-socket",
-        "--bind", f"127.0.0.1:{port}", "prefork_app:app",
-    ]  # fmt: skip
+    argv = gunicorn("prefork_app:app", port, workers=2, preload=True)
     env = clean_environ(
         **export_env,
         CONNECT_METRICS_INTERVAL="1",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from connect_integration.receiver import Receiver
-from connect_integration.scripts import run_python
+from connect_testkit.receiver import Receiver
+from connect_testkit.scripts import run_python
 
 ROOTS = 400
 

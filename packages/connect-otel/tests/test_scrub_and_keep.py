@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from connect_integration.receiver import Receiver, Span
-from connect_integration.scripts import clean_environ
-from connect_integration.servers import Server, free_port, run_server
+from connect_testkit.ports import free_port
+from connect_testkit.receiver import Receiver, Span
+from connect_testkit.scripts import clean_environ
+from connect_testkit.servers import Server, gunicorn, run_server
 
 APPS = Path(__file__).parent / "apps"
 SECRET = "tok_9f8e7d6c5b4a"
@@ -20,11 +20,8 @@ QUICK = {"CONNECT_METRICS_INTERVAL": "1", "OTEL_BSP_SCHEDULE_DELAY": "100",
 @contextmanager
 def keep_app(export_env: dict[str, str], **settings: str) -> Iterator[Server]:
     port = free_port()
-    argv = [
-        sys.executable, "-m", "gunicorn", "--no-control-socket", "--workers", "1",
-        "--bind", f"127.0.0.1:{port}", "keep_app:app",
-    ]  # fmt: skip
     env = clean_environ(**export_env, **QUICK, **settings)
+    argv = gunicorn("keep_app:app", port)
     with run_server(argv, env=env, port=port, cwd=str(APPS), ready_path="/work") as server:
         yield server
 

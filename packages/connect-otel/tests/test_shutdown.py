@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import time
 
-from connect_integration.receiver import Receiver
-from connect_integration.scripts import run_python
+from connect_testkit.receiver import Receiver
+from connect_testkit.scripts import run_python
 
 BUSY_APP = """
 import json, logging, time

@@ -9,7 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from connect_integration.scripts import clean_environ
+from connect_testkit.scripts import clean_environ
 
 APPS = Path(__file__).parent / "apps"
 KEY = "django-test-identity-key"

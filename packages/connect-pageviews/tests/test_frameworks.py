@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from connect_integration.scripts import clean_environ
-from connect_integration.servers import Server, free_port, run_server
 from connect_pageviews import decrypt_identity
+from connect_testkit.ports import free_port
+from connect_testkit.scripts import clean_environ
+from connect_testkit.servers import Server, gunicorn, run_server, uvicorn
 
 APPS = Path(__file__).parent / "apps"
 KEY = "framework-identity-key"
@@ -34,12 +35,9 @@ class Framework:
 
     def argv(self, port: int) -> list[str]:
         if self.name == "starlette":
-            return [sys.executable, "-m", "uvicorn", "--port", str(port), f"{self.module}:app"]
+            return uvicorn(f"{self.module}:app", port)
         app = "application" if self.name == "django" else "app"
-        return [
-            sys.executable, "-m", "gunicorn", "--no-control-socket",
-            "--bind", f"127.0.0.1:{port}", f"{self.module}:{app}",
-        ]  # fmt: skip
+        return gunicorn(f"{self.module}:{app}", port)
 
 
 FRAMEWORKS = [

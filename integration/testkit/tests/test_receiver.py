@@ -9,8 +9,8 @@ import socket
 
 import pytest
 
-from connect_integration.receiver import Receiver
-from connect_integration.scripts import run_python
+from connect_testkit.receiver import Receiver
+from connect_testkit.scripts import run_python
 
 
 def post(receiver: Receiver, path: str, body: bytes, **headers: str) -> http.client.HTTPResponse:
@@ -89,7 +89,7 @@ def test_ctrl_c_stops_the_live_view_even_when_another_thread_takes_the_signal() 
     result = run_python(
         """
         import signal, threading, time
-        from connect_integration.receiver import wait_for_interrupt
+        from connect_testkit.receiver import wait_for_interrupt
 
         def interrupt_from_here():
             time.sleep(0.3)

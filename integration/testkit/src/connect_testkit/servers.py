@@ -1,24 +1,54 @@
-"""Runs real servers (gunicorn, uvicorn, Plain's) as child processes for tests and the demo."""
+"""Runs real servers (gunicorn, uvicorn, Plain's) as child processes, and builds their command
+lines: every test, the demo and the benchmarks start a server through here."""
 
 from __future__ import annotations
 
 import http.client
 import os
 import signal as signals
-import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+BIND_HOST = "127.0.0.1"
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+
+def gunicorn(
+    app: str,
+    port: int,
+    *,
+    workers: int = 1,
+    preload: bool = False,
+    python: str = sys.executable,
+) -> list[str]:
+    """gunicorn serving `app` ("module:callable") with sync workers.
+
+    gunicorn's control socket defaults to one path per user, which servers running side by side
+    would fight over; nothing here uses it.
+    """
+    return [
+        python, "-m", "gunicorn", "--no-control-socket", "--workers", str(workers),
+        *(["--preload"] if preload else []), "--bind", f"{BIND_HOST}:{port}", app,
+    ]  # fmt: skip
+
+
+def uvicorn(app: str, port: int, *, python: str = sys.executable) -> list[str]:
+    """uvicorn serving the ASGI `app` ("module:attribute"), without its access log."""
+    return [
+        python, "-m", "uvicorn", "--host", BIND_HOST, "--port", str(port), "--no-access-log", app,
+    ]  # fmt: skip
+
+
+def plain_server(port: int, *, workers: int = 1, python: str = sys.executable) -> list[str]:
+    """Plain's own server for the app in the working directory (Python 3.13+)."""
+    return [
+        python, "-m", "plain", "server", "--bind", f"{BIND_HOST}:{port}",
+        "--workers", str(workers),
+    ]  # fmt: skip
 
 
 class Server:

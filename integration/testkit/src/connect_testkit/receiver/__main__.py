@@ -1,0 +1,3 @@
+from connect_testkit.receiver.cli import main
+
+raise SystemExit(main())

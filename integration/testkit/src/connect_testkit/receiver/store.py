@@ -1,0 +1,94 @@
+"""What arrived, kept in memory (and optionally appended to a file as JSON lines), and the
+queries tests make of it. Handler threads record; the test's thread reads."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, TextIO, TypeVar
+
+from connect_testkit.receiver.records import LogRecord, Metric, Pageview, Request, Span
+
+# Called with the kind of item ("spans", "metrics", "logs" or "pageviews") and the item.
+OnArrival = Callable[[str, Any], None]
+_Self = TypeVar("_Self", bound="Store")
+
+
+@dataclass
+class _Recorded:
+    spans: list[Span] = field(default_factory=list)
+    metrics: list[Metric] = field(default_factory=list)
+    logs: list[LogRecord] = field(default_factory=list)
+    pageviews: list[Pageview] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+
+
+class Store:
+    def __init__(
+        self, record_file: TextIO | None = None, on_arrival: OnArrival | None = None
+    ) -> None:
+        self._record_file = record_file
+        self._on_arrival = on_arrival
+        self._recorded = _Recorded()
+        self._lock = threading.Lock()
+
+    def spans(self) -> list[Span]:
+        with self._lock:
+            return list(self._recorded.spans)
+
+    def metrics(self) -> list[Metric]:
+        with self._lock:
+            return list(self._recorded.metrics)
+
+    def logs(self) -> list[LogRecord]:
+        with self._lock:
+            return list(self._recorded.logs)
+
+    def pageviews(self) -> list[Pageview]:
+        with self._lock:
+            return list(self._recorded.pageviews)
+
+    def requests(self) -> list[Request]:
+        with self._lock:
+            return list(self._recorded.requests)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._recorded = _Recorded()
+
+    def summary(self) -> str:
+        spans, logs = self.spans(), self.logs()
+        return (
+            f"{len(spans)} spans {sorted({s.name for s in spans})}, "
+            f"{len(self.metrics())} metrics {sorted({m.name for m in self.metrics()})}, "
+            f"{len(logs)} log records {[str(log.body)[:60] for log in logs[-10:]]}, "
+            f"{len(self.pageviews())} pageviews, "
+            f"requests {[(r.method, r.path, r.status) for r in self.requests()[-10:]]}"
+        )
+
+    def wait_for(self: _Self, predicate: Callable[[_Self], bool], timeout: float = 15.0) -> None:
+        """Polls until `predicate(self)` holds; fails with what did arrive."""
+        deadline = time.monotonic() + timeout
+        while not predicate(self):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"receiver: not arrived within {timeout}s; {self.summary()}")
+            time.sleep(0.05)
+
+    def record(self, kind: str, items: list[Any]) -> None:
+        with self._lock:
+            getattr(self._recorded, kind).extend(items)
+        for item in items:
+            if self._record_file is not None:
+                self._record_file.write(
+                    json.dumps({"signal": kind, **asdict(item)}, default=str) + "\n"
+                )
+                self._record_file.flush()
+            if self._on_arrival is not None:
+                self._on_arrival(kind, item)
+
+    def note(self, request: Request) -> None:
+        with self._lock:
+            self._recorded.requests.append(request)
