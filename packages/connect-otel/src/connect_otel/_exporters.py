@@ -8,6 +8,7 @@ so the mark is per thread and set around every export, wherever it runs.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -30,7 +31,10 @@ from opentelemetry.sdk.metrics.export import AggregationTemporality, MetricExpor
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExportResult
 
+from connect_otel import _encodable
 from connect_otel.settings import Settings
+
+logger = logging.getLogger("connect_otel")
 
 _thread_state = threading.local()
 
@@ -61,7 +65,13 @@ def exporting() -> Iterator[None]:
 class SpanExporter(OTLPSpanExporter):
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         with exporting():
-            return super().export(spans)
+            result = super().export(spans)
+            if result is SpanExportResult.FAILURE:
+                encodable = _encodable.spans(spans)
+                if encodable is not None:
+                    _log_resend("spans", len(encodable))
+                    result = super().export(encodable)
+            return result
 
     def shutdown(self) -> None:
         with exporting():
@@ -83,11 +93,27 @@ class MetricExporter(OTLPMetricExporter):
 class LogExporter(OTLPLogExporter):
     def export(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
         with exporting():
-            return super().export(batch)
+            result = super().export(batch)
+            if result is LogRecordExportResult.FAILURE:
+                encodable = _encodable.logs(batch)
+                if encodable is not None:
+                    _log_resend("log records", len(encodable))
+                    result = super().export(encodable)
+            return result
 
     def shutdown(self) -> None:
         with exporting():
             super().shutdown()  # type: ignore[no-untyped-call]
+
+
+def _log_resend(items: str, count: int) -> None:
+    # Follows the exporter's own "Failed to encode" error: nothing but those characters is lost.
+    logger.warning(
+        "Connect replaced text that UTF-8 cannot encode (lone surrogates) with U+FFFD and sent "
+        "the batch of %d %s again",
+        count,
+        items,
+    )
 
 
 def _common(settings: Settings, signal: str) -> dict[str, Any]:
