@@ -168,11 +168,10 @@ class Pipeline:
 
 
 def _quietly(stop: Callable[[float], object], timeout: float) -> None:
-    with _exporters.exporting():
-        try:
-            stop(timeout)
-        except Exception:
-            logger.debug("Connect shutdown step failed", exc_info=True)
+    try:
+        stop(timeout)
+    except Exception:
+        logger.debug("Connect shutdown step failed", exc_info=True)
 
 
 def _resource(settings: Settings) -> Resource:
