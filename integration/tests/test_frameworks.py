@@ -94,6 +94,28 @@ def test_a_server_span_per_request_named_by_its_route(
     assert "http.method" not in span.attributes, "the stable conventions only"
 
 
+def test_the_root_route_is_a_slash(server: Server, receiver: Receiver) -> None:
+    assert server.get("/")[0] == 200
+
+    def roots(r: Receiver) -> list[Span]:
+        return [s for s in r.spans() if s.kind == "SERVER" and s.attributes.get("url.path") == "/"]
+
+    def root_durations(r: Receiver) -> list[Metric]:
+        return [
+            m
+            for m in r.metrics()
+            if m.name == "http.server.request.duration"
+            and any(p.attributes.get("http.route") == "/" for p in m.points)
+        ]
+
+    receiver.wait_for(lambda r: bool(roots(r)))
+    # The readiness checks asked for "/" too: every one of them is named by the route.
+    for span in roots(receiver):
+        assert span.attributes.get("http.route") == "/"
+        assert span.name == f"{span.attributes['http.request.method']} /"
+    receiver.wait_for(lambda r: bool(root_durations(r)), timeout=20)
+
+
 def test_query_duration_histogram(server: Server, receiver: Receiver) -> None:
     assert server.get("/db")[0] == 200
     receiver.wait_for(
