@@ -35,7 +35,12 @@ def text(value: str) -> str:
 def spans(batch: Sequence[ReadableSpan]) -> list[ReadableSpan] | None:
     """`batch` with every span that holds unencodable text replaced by a clean copy, or None
     when no span holds any."""
-    dirty = [_holds_surrogate(_span_texts(span)) for span in batch]
+    shared = _SharedTexts()
+    dirty = [
+        _holds_surrogate(_span_texts(span))
+        or shared.hold_surrogate(span.resource, span.instrumentation_scope)
+        for span in batch
+    ]
     if not any(dirty):
         return None
     cleaner = _Cleaner()
@@ -45,7 +50,12 @@ def spans(batch: Sequence[ReadableSpan]) -> list[ReadableSpan] | None:
 def logs(batch: Sequence[ReadableLogRecord]) -> list[ReadableLogRecord] | None:
     """`batch` with every record that holds unencodable text replaced by a clean copy, or None
     when no record holds any."""
-    dirty = [_holds_surrogate(_log_texts(record)) for record in batch]
+    shared = _SharedTexts()
+    dirty = [
+        _holds_surrogate(_log_texts(record))
+        or shared.hold_surrogate(record.resource, record.instrumentation_scope)
+        for record in batch
+    ]
     if not any(dirty):
         return None
     cleaner = _Cleaner()
@@ -57,7 +67,8 @@ def logs(batch: Sequence[ReadableLogRecord]) -> list[ReadableLogRecord] | None:
 def _holds_surrogate(values: Iterable[object]) -> bool:
     for value in values:
         if isinstance(value, str):
-            if _SURROGATE.search(value):
+            # Most text is ASCII, which isascii() answers far faster than a search.
+            if not value.isascii() and _SURROGATE.search(value):
                 return True
         elif isinstance(value, Mapping):
             if _holds_surrogate(value.keys()) or _holds_surrogate(value.values()):
@@ -67,17 +78,23 @@ def _holds_surrogate(values: Iterable[object]) -> bool:
     return False
 
 
-def _shared_texts(
-    resource: Resource | None, scope: InstrumentationScope | None
-) -> Iterator[object]:
-    if resource is not None:
-        yield resource.attributes
-        yield resource.schema_url
-    if scope is not None:
-        yield scope.name
-        yield scope.version
-        yield scope.schema_url
-        yield scope.attributes
+class _SharedTexts:
+    """Whether a batch's resources and scopes hold surrogates, each answered once per batch."""
+
+    def __init__(self) -> None:
+        self._answers: dict[int, bool] = {}
+
+    def hold_surrogate(self, resource: Resource, scope: InstrumentationScope | None) -> bool:
+        return self._holds(resource, (resource.attributes, resource.schema_url)) or (
+            scope is not None
+            and self._holds(scope, (scope.name, scope.version, scope.schema_url, scope.attributes))
+        )
+
+    def _holds(self, owner: object, texts: tuple[object, ...]) -> bool:
+        key = id(owner)
+        if key not in self._answers:
+            self._answers[key] = _holds_surrogate(texts)
+        return self._answers[key]
 
 
 def _span_texts(span: ReadableSpan) -> Iterator[object]:
@@ -89,7 +106,6 @@ def _span_texts(span: ReadableSpan) -> Iterator[object]:
         yield event.attributes
     for link in span.links:
         yield link.attributes
-    yield from _shared_texts(span.resource, span.instrumentation_scope)
 
 
 def _log_texts(record: ReadableLogRecord) -> Iterator[object]:
@@ -98,7 +114,6 @@ def _log_texts(record: ReadableLogRecord) -> Iterator[object]:
     yield log_record.attributes
     yield log_record.severity_text
     yield log_record.event_name
-    yield from _shared_texts(record.resource, record.instrumentation_scope)
 
 
 def _value(value: AnyValue) -> AnyValue:
