@@ -6,9 +6,8 @@ import logging
 
 from opentelemetry._logs import LoggerProvider
 from opentelemetry.instrumentation.logging.handler import LoggingHandler
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.util.types import AnyValue
-
-from connect_otel._exporters import exporting_on_this_thread
 
 
 def qualified_type_name(exception_type: type[BaseException]) -> str:
@@ -22,9 +21,10 @@ def qualified_type_name(exception_type: type[BaseException]) -> str:
 class LogBridge(LoggingHandler):
     """The contrib handler, minus what Connect itself logs and with qualified exception types.
 
-    Records from the `opentelemetry` namespace, and every record produced while this thread is
-    exporting (urllib3's connection errors inside the exporter, say), are skipped: exporting
-    them would feed a failing endpoint with reports of its own failure.
+    Records from the `opentelemetry` namespace, and every record produced where instrumentation
+    is suppressed, as the SDK does around every export (urllib3's connection errors inside the
+    exporter, say), are skipped: exporting them would feed a failing endpoint with reports of its
+    own failure.
     """
 
     def __init__(
@@ -36,7 +36,7 @@ class LogBridge(LoggingHandler):
 
     def emit(self, record: logging.LogRecord) -> None:
         name = record.name
-        if name.startswith("opentelemetry") or exporting_on_this_thread():
+        if name.startswith("opentelemetry") or not is_instrumentation_enabled():
             return
         try:
             super().emit(record)

@@ -16,6 +16,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from opentelemetry import _logs, metrics, trace
+
+# The API's stand-ins until a provider is set; it keeps them in private modules, and a unit
+# test fails if it moves them.
+from opentelemetry._logs._internal import ProxyLoggerProvider
+from opentelemetry.metrics._internal import _ProxyMeterProvider
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter
 from opentelemetry.sdk.metrics import MeterProvider
@@ -110,7 +115,7 @@ class Pipeline:
         current = metrics.get_meter_provider()
         if isinstance(current, MeterProvider):
             current.add_metric_reader(reader)
-        elif type(current).__name__ == "_ProxyMeterProvider":
+        elif isinstance(current, _ProxyMeterProvider):
             provider = MeterProvider(
                 metric_readers=[reader], resource=self.resource, shutdown_on_exit=False
             )
@@ -133,7 +138,7 @@ class Pipeline:
         if isinstance(current, LoggerProvider):
             current.add_log_record_processor(processor)
             provider = current
-        elif type(current).__name__ == "ProxyLoggerProvider":
+        elif isinstance(current, ProxyLoggerProvider):
             provider = LoggerProvider(resource=self.resource, shutdown_on_exit=False)
             provider.add_log_record_processor(processor)
             _logs.set_logger_provider(provider)
@@ -189,11 +194,10 @@ class Pipeline:
 
 
 def _quietly(stop: Callable[[float], object], timeout: float) -> None:
-    with _exporters.exporting():
-        try:
-            stop(timeout)
-        except Exception:
-            logger.debug("Connect shutdown step failed", exc_info=True)
+    try:
+        stop(timeout)
+    except Exception:
+        logger.debug("Connect shutdown step failed", exc_info=True)
 
 
 def _resource(settings: Settings) -> Resource:

@@ -1,8 +1,9 @@
 """Route patterns with a leading slash, on the request span and in its duration metric.
 
-Django's patterns have none ("blog/<slug>/"); every other framework's, and the page-view
-beacon's, do. The contrib instrumentation records the route in its own `process_view`, just
-before this one runs, and reads the metric attributes back from `request.META` at the end.
+Django's patterns have none ("blog/<slug>/", and "" for the site's root); every other
+framework's, and the page-view beacon's, do. The contrib instrumentation records a non-empty
+route in its own `process_view`, just before this one runs, and leaves the empty one out; at the
+end of the request it reads the duration metric's attributes back from `request.META`.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from opentelemetry import trace
+from opentelemetry.instrumentation.django.middleware.otel_middleware import _DjangoMiddleware
 
-# Where the contrib Django middleware keeps the duration metric's attributes until the response
-# (a private name of the instrumentation; the framework tests' route metric assertions fail if
-# it changes).
-DURATION_ATTRIBUTES = "opentelemetry-instrumentor-django.duration_attr_key"
+# Where the contrib middleware keeps the duration metric's attributes for the request.
+_DURATION_ATTRIBUTES = _DjangoMiddleware._environ_duration_attr_key
 
 
 class LeadingSlashRoutes:
@@ -27,14 +27,13 @@ class LeadingSlashRoutes:
 
     def process_view(self, request: Any, *view: object) -> None:
         route = getattr(getattr(request, "resolver_match", None), "route", None)
-        if route is None or route.startswith("/"):
+        if not isinstance(route, str) or route.startswith("/"):
             return
         slashed = "/" + route
         span = trace.get_current_span()
         if span.is_recording():
             span.set_attribute("http.route", slashed)
             span.update_name(f"{request.method} {slashed}")
-        # The root route "" is falsy, so the instrumentation recorded no route for it at all.
-        duration = request.META.get(DURATION_ATTRIBUTES)
-        if isinstance(duration, dict):
-            duration["http.route"] = slashed
+        duration_attributes = request.META.get(_DURATION_ATTRIBUTES)
+        if isinstance(duration_attributes, dict):
+            duration_attributes["http.route"] = slashed
