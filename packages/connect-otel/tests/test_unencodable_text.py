@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
-from connect_integration.receiver import Receiver
-from connect_integration.scripts import run_python
+from connect_testkit.receiver import Receiver
+from connect_testkit.scripts import run_python
 
 # Each string holds a lone surrogate, written as an escape so the child builds it itself.
 EMIT_UNENCODABLE_TEXT = r"""

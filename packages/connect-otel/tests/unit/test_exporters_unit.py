@@ -19,9 +19,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from connect_integration.receiver import Receiver
 from connect_otel import _exporters
 from connect_otel.settings import Settings, resolve
+from connect_testkit.receiver import Receiver
 
 TOKEN = "test-token"
 BAD = "\udcff"

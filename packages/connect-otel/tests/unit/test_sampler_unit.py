@@ -22,10 +22,11 @@ from connect_otel._sampling import ConnectSampler
 from connect_otel.settings import resolve
 
 
-def sampler(rate: float = 1.0, excluded: str = "/health,/static/") -> ConnectSampler:
-    return ConnectSampler(
-        resolve({"trace_sample_rate": rate, "excluded_paths": excluded}, environ={})
-    )
+def sampler(
+    rate: float = 1.0, excluded: str = "/health,/static/", keep_errors: bool = False
+) -> ConnectSampler:
+    settings = {"trace_sample_rate": rate, "excluded_paths": excluded}
+    return ConnectSampler(resolve({**settings, "trace_keep_errors": keep_errors}, environ={}))
 
 
 def decide(
@@ -58,8 +59,10 @@ def test_other_paths_are_sampled(path: str) -> None:
 
 
 def test_only_server_spans_are_matched_against_paths() -> None:
-    for kind in (SpanKind.CLIENT, SpanKind.INTERNAL):
-        assert decide(sampler(), kind=kind, path="/health") is Decision.RECORD_AND_SAMPLE
+    inside_a_trace = remote_parent(True)  # client spans outside any trace are chatter
+    for kind in (SpanKind.CLIENT, SpanKind.INTERNAL, SpanKind.PRODUCER):
+        decision = decide(sampler(), kind=kind, path="/health", parent=inside_a_trace)
+        assert decision is Decision.RECORD_AND_SAMPLE
 
 
 def test_no_excluded_paths_excludes_nothing() -> None:
@@ -69,6 +72,8 @@ def test_no_excluded_paths_excludes_nothing() -> None:
 def test_rate_zero_and_one_for_root_spans() -> None:
     assert decide(sampler(0.0), path="/items/1") is Decision.DROP
     assert decide(sampler(1.0), path="/items/1") is Decision.RECORD_AND_SAMPLE
+    # With a keep rule, a root that loses the draw is recorded until the tail decides.
+    assert decide(sampler(0.0, keep_errors=True), path="/items/1") is Decision.RECORD_ONLY
 
 
 def test_a_remote_parents_decision_wins_over_the_rate() -> None:
