@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from connect_integration.browser import script_attributes
 from connect_integration.examples import EXAMPLES, ExampleApp
 from connect_integration.postgres import postgres_server
 from connect_pageviews import decrypt_identity
+from connect_testkit.markup import script_attributes
 from connect_testkit.receiver import Metric, Receiver, Span
 from connect_testkit.scripts import clean_environ
 from connect_testkit.servers import Server

@@ -8,7 +8,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from playwright.sync_api import Page
 
 from connect_pageviews import render_tag, resolve
+from connect_testkit.markup import script_attributes
 from connect_testkit.receiver import Receiver
 
 ROOT = Path(__file__).parents[3]
@@ -70,19 +70,6 @@ def script_tag(receiver: Receiver, **attributes: str | None) -> str:
         if value is not None
     )
     return f"<script {rendered}></script>"
-
-
-def script_attributes(page: str) -> list[dict[str, str]]:
-    """The attributes of each `<script>` in `page` (a bare attribute's value is "")."""
-    found: list[dict[str, str]] = []
-
-    class Scripts(HTMLParser):
-        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            if tag == "script":
-                found.append({name: value or "" for name, value in attrs})
-
-    Scripts().feed(page)
-    return found
 
 
 def document(title: str, *scripts: str, body: str = "") -> str:

@@ -9,13 +9,13 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from connect_pageviews import decrypt_identity
+from connect_testkit.markup import script_attributes
 from connect_testkit.ports import free_port
 from connect_testkit.scripts import clean_environ
 from connect_testkit.servers import Server, gunicorn, run_server, uvicorn
@@ -45,22 +45,6 @@ FRAMEWORKS = [
     Framework("flask", "flask_site", "/blog/<slug>/", "u-73519", "flask-nonce"),
     Framework("starlette", "starlette_site", "/blog/{slug}/", "u-28461", None),
 ]
-
-
-class ScriptTags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.scripts: list[dict[str, str | None]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "script":
-            self.scripts.append(dict(attrs))
-
-
-def scripts(html: str) -> list[dict[str, str | None]]:
-    parser = ScriptTags()
-    parser.feed(html)
-    return parser.scripts
 
 
 @dataclass
@@ -115,7 +99,7 @@ def site(
 
 
 def the_tag(html: str) -> dict[str, str | None]:
-    (tag,) = scripts(html)
+    (tag,) = script_attributes(html)
     return tag
 
 
@@ -168,5 +152,5 @@ def test_served_script_is_the_bundle_its_integrity_names(site: Site) -> None:
 def test_nothing_is_rendered_without_the_token(framework: Framework, tmp_path: Path) -> None:
     for running in start(framework, tmp_path):
         html, _ = running.get("/blog/hello-world/")
-        assert scripts(html) == []
+        assert script_attributes(html) == []
         assert "connect" not in html.lower()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
-from html.parser import HTMLParser
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
@@ -13,32 +12,10 @@ from opentelemetry.sdk.trace import TracerProvider
 from connect_pageviews import decrypt_identity, render_tag, resolve
 from connect_pageviews.bundle import bundle_bytes, inline_script_hash, integrity
 from connect_pageviews.settings import ConfigurationError, PageviewsSettings
+from connect_testkit.markup import parse
 
 SRC = "/static/connect_pageviews/pageviews.js"
 KEY = "tag-test-identity-key"
-
-
-class Scripts(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.scripts: list[dict[str, str | None]] = []
-        self.bodies: list[str] = []
-        self.other_tags: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "script":
-            self.scripts.append(dict(attrs))
-        else:
-            self.other_tags.append(tag)
-
-    def handle_data(self, data: str) -> None:
-        self.bodies.append(data)
-
-
-def parsed(html: str) -> Scripts:
-    parser = Scripts()
-    parser.feed(html)
-    return parser
 
 
 def settings(**overrides: object) -> PageviewsSettings:
@@ -58,11 +35,11 @@ def test_every_attribute_with_a_token() -> None:
         trace_id="ab" * 16,
         nonce="n0nce",
     )
-    (script,) = parsed(html).scripts
+    (script,) = parse(html).scripts
     identity = script.pop("data-identity")
     assert identity and decrypt_identity(identity, KEY) == "42"
     assert script == {
-        "async": None,
+        "async": "",
         "src": SRC,
         "integrity": integrity(),
         "crossorigin": "anonymous",
@@ -76,16 +53,16 @@ def test_every_attribute_with_a_token() -> None:
 
 
 def test_identity_only_with_a_key_and_a_user() -> None:
-    anonymous = parsed(render_tag(settings(pageviews_identity_key=KEY), script_src=SRC))
+    anonymous = parse(render_tag(settings(pageviews_identity_key=KEY), script_src=SRC))
     assert anonymous.scripts[0]["data-identity"] == ""
-    keyless = parsed(render_tag(settings(), script_src=SRC, user_id=5))
+    keyless = parse(render_tag(settings(), script_src=SRC, user_id=5))
     assert keyless.scripts[0]["data-identity"] == ""
 
 
 def test_identity_tokens_differ_on_every_render() -> None:
     keyed = settings(pageviews_identity_key=KEY)
     rendered = {
-        parsed(render_tag(keyed, script_src=SRC, user_id=1)).scripts[0]["data-identity"]
+        parse(render_tag(keyed, script_src=SRC, user_id=1)).scripts[0]["data-identity"]
         for _ in range(20)
     }
     assert len(rendered) == 20
@@ -103,7 +80,7 @@ def test_hostile_values_cannot_break_out_of_the_tag() -> None:
         trace_id=HOSTILE,
         nonce=HOSTILE,
     )
-    result = parsed(html)
+    result = parse(html)
     assert len(result.scripts) == 1 and result.other_tags == []
     (script,) = result.scripts
     assert script["data-route"] == f"/{HOSTILE}"
@@ -117,10 +94,10 @@ def test_hostile_values_cannot_break_out_of_the_tag() -> None:
 def test_inline_mode_embeds_the_bundle_and_its_csp_hash_is_right() -> None:
     for inline in (render_tag(settings(pageviews_inline=True), script_src=SRC, nonce="n"),
                    render_tag(settings(), script_src=None)):  # fmt: skip
-        result = parsed(inline)
+        result = parse(inline)
         (script,) = result.scripts
         assert "src" not in script and "integrity" not in script
-        assert "".join(result.bodies) == bundle_bytes().decode()
+        assert "".join(result.text) == bundle_bytes().decode()
     digest = base64.b64encode(hashlib.sha256(bundle_bytes()).digest()).decode()
     assert inline_script_hash() == f"'sha256-{digest}'"
 
@@ -135,8 +112,8 @@ def test_trace_id_is_the_active_spans() -> None:
     with tracer.start_as_current_span("request") as span:
         html = render_tag(settings(), script_src=SRC)
         expected = format(span.get_span_context().trace_id, "032x")
-    assert parsed(html).scripts[0]["data-trace-id"] == expected
-    outside = parsed(render_tag(settings(), script_src=SRC)).scripts[0]
+    assert parse(html).scripts[0]["data-trace-id"] == expected
+    outside = parse(render_tag(settings(), script_src=SRC)).scripts[0]
     assert outside["data-trace-id"] == ""
 
 
