@@ -10,16 +10,21 @@ from connect_testkit.receiver import Pageview
 from connect_testkit.scripts import clean_environ
 
 
-def test_demo_tour_summarises_every_signal_and_the_page_views() -> None:
+def demo(app: str) -> str:
+    """What `make demo ARGS="--app APP"` prints; it must succeed."""
     result = subprocess.run(
-        [sys.executable, "-m", "connect_integration.demo", "--app", "flask"],
+        [sys.executable, "-m", "connect_integration.demo", "--app", app],
         env=clean_environ(),
         capture_output=True,
         text=True,
         timeout=180,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    out = result.stdout
+    return result.stdout
+
+
+def test_demo_tour_summarises_every_signal_and_the_page_views() -> None:
+    out = demo("flask")
     assert "flask: service 'flask_example'" in out
     for route in ("GET /items/<int:item_id>", "GET /boom", "POST /login"):
         assert route in out
@@ -70,15 +75,7 @@ def test_serve_mode_shows_arrivals_live_until_interrupted() -> None:
 
 
 def test_whole_app_tour_prints_one_trace_across_three_services() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "connect_integration.demo", "--app", "services"],
-        env=clean_environ(),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    out = result.stdout
+    out = demo("services")
     assert "services: one trace, 8 spans across 3 services" in out, out
     for span in ("GET /checkout (server)", "GET /hello (server)", "SET (client)",
                  "apply_async/tasks.add (producer)", "run/tasks.add (consumer)"):  # fmt: skip
