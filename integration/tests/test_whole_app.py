@@ -98,6 +98,16 @@ def test_a_call_to_another_service_is_one_trace_across_both(app: App, how: str) 
     assert b_server.name == "GET /hello"
 
 
+def test_the_start_up_line_says_which_libraries_are_traced(app: App) -> None:
+    started = [
+        str(log.body) for log in app.receiver.logs()
+        if str(log.body).startswith("Connect is exporting")
+        and log.resource.get("service.name") == "frontend"
+    ]  # fmt: skip
+    assert started, "the start-up line is exported as a log record too"
+    assert "tracing requests, httpx, urllib3, urllib, celery, redis, sqlite3" in started[0]
+
+
 def test_a_downstream_500_marks_the_client_span_as_an_error(app: App) -> None:
     assert app.frontend.get("/call-failing")[0] == 200
     a_server = server_span(app.receiver, "frontend", "/call-failing")

@@ -29,6 +29,8 @@ def test_accepted_by_a_good_endpoint(receiver: Receiver) -> None:
     assert [m.name for m in receiver.metrics()] == ["connect.check"]
     assert [log.body for log in receiver.logs()] == ["connect-otel check"]
     assert "test-token" not in result.stdout
+    # What would be traced here: the test environment has requests, httpx and the rest.
+    assert "Libraries: tracing requests, httpx, urllib3, urllib" in result.stdout
 
 
 def test_bad_token_is_named(receiver: Receiver) -> None:
@@ -55,3 +57,9 @@ def test_bad_setting_is_named() -> None:
     result = check("not-a-url", "t")
     assert result.returncode == 2
     assert "CONNECT_EXPORT_URL" in result.stderr
+
+
+def test_a_rejected_token_is_not_printed() -> None:
+    result = check("http://127.0.0.1:9", "my real secret")
+    assert result.returncode == 2
+    assert "CONNECT_EXPORT_TOKEN" in result.stderr and "my real secret" not in result.stderr
