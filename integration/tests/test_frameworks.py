@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -148,6 +149,9 @@ def test_a_database_span_is_a_child_of_the_request(server: Server, receiver: Rec
     assert queries, [s.name for s in receiver.spans() if s.trace_id == request_span.trace_id]
     assert all(q.trace_id == request_span.trace_id for q in queries)
     assert any("SELECT" in str(q.attributes.get("db.query.text", q.name)) for q in queries)
+    time.sleep(0.3)  # a doubled span would arrive in the same batch
+    in_trace = [s for s in receiver.spans() if s.trace_id == request_span.trace_id]
+    assert len({s.scope for s in in_trace if s.kind == "CLIENT"}) == 1, "one layer per query"
 
 
 def test_request_duration_histogram_has_slashed_routes(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 logger = logging.getLogger("connect_otel")
@@ -98,12 +98,18 @@ class Plan:
         return "; ".join(parts)
 
 
-def plan(chosen: tuple[str, ...], libraries: tuple[Library, ...] = LIBRARIES) -> Plan:
-    """Which libraries to instrument for `chosen`: `("auto",)`, `()` or names from `NAMES`."""
+def plan(
+    chosen: tuple[str, ...],
+    libraries: tuple[Library, ...] = LIBRARIES,
+    skip: Sequence[str] = (),
+) -> Plan:
+    """Which libraries to instrument for `chosen`: `("auto",)`, `()` or names from `NAMES`;
+    `skip` names libraries the framework traces itself."""
     auto = chosen == (AUTO,)
     wanted = {library.name for library in libraries} - {SQLALCHEMY} if auto else set(chosen)
     if SQLALCHEMY in wanted:
         wanted -= set(DRIVERS)  # one layer per query
+    wanted -= set(skip)
     result = Plan()
     for library in libraries:
         if library.name not in wanted:
@@ -121,9 +127,11 @@ def instrument(
     chosen: tuple[str, ...],
     after: dict[str, Callable[[], None]],
     libraries: tuple[Library, ...] = LIBRARIES,
+    skip: Sequence[str] = (),
 ) -> Plan:
-    """Instruments what `plan(chosen)` traces; `after[name]` runs once that library is on."""
-    result = plan(chosen, libraries)
+    """Instruments what `plan(chosen, libraries, skip)` traces; `after[name]` runs once that
+    library is on."""
+    result = plan(chosen, libraries, skip)
     for library in list(result.traced):
         try:
             instrumentor = getattr(

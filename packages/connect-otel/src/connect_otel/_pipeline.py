@@ -65,8 +65,9 @@ class Pipeline:
         if settings.export_logs:
             pipeline._install_logs()
         _keep_out_of_sentry()
-        chosen = tuple(name for name in settings.instrument if name not in self_traced)
-        libraries = _instrumentations.instrument(chosen, {"celery": _flush_celery_workers})
+        libraries = _instrumentations.instrument(
+            settings.instrument, {"celery": _flush_celery_workers}, skip=self_traced
+        )
         logger.info(
             "Connect is exporting %s to %s (trace sample rate %g); %s",
             ", ".join(pipeline.signals) or "nothing",

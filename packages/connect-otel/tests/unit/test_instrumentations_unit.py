@@ -47,6 +47,13 @@ def test_one_database_layer_drivers_by_default_sqlalchemy_when_named() -> None:
     assert "requests" in named
 
 
+def test_libraries_the_framework_traces_itself_are_left_alone() -> None:
+    # Plain traces its own queries: with auto or a list, the drivers' spans would double them.
+    for chosen in (("auto",), ("psycopg", "requests")):
+        traced = names(plan(chosen, skip=DRIVERS).traced)
+        assert not set(DRIVERS) & set(traced) and "requests" in traced
+
+
 def test_every_library_has_an_extra_of_its_name() -> None:
     from importlib.metadata import metadata
 
