@@ -20,10 +20,11 @@ from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk._logs import ReadableLogRecord
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan
-from opentelemetry.sdk.util import BoundedList
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import Link, Status
 from opentelemetry.util.types import AnyValue, Attributes
+
+from connect_otel._span_copy import copy_span
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -155,42 +156,28 @@ class _Cleaner:
         self._scopes: dict[int, InstrumentationScope] = {}
 
     def span(self, span: ReadableSpan) -> ReadableSpan:
-        events: BoundedList[Event] = BoundedList(None)
-        events.extend(
-            [
+        status = span.status
+        if status.description is not None:
+            status = Status(status.status_code, text(status.description))
+        return copy_span(
+            span,
+            name=text(span.name),
+            attributes=_mapping(span.attributes),
+            events=[
                 Event(
                     text(event.name),
                     _attributes(event.attributes, event.dropped_attributes),
                     event.timestamp,
                 )
                 for event in span.events
-            ]
-        )
-        events.dropped = span.dropped_events
-        links: BoundedList[Link] = BoundedList(None)
-        links.extend(
-            [
+            ],
+            links=[
                 Link(link.context, _attributes(link.attributes, link.dropped_attributes))
                 for link in span.links
-            ]
-        )
-        links.dropped = span.dropped_links
-        status = span.status
-        if status.description is not None:
-            status = Status(status.status_code, text(status.description))
-        return ReadableSpan(
-            name=text(span.name),
-            context=span.context,
-            parent=span.parent,
-            resource=self._resource(span.resource),
-            attributes=_attributes(span.attributes, span.dropped_attributes),
-            events=events,
-            links=links,
-            kind=span.kind,
+            ],
             status=status,
-            start_time=span.start_time,
-            end_time=span.end_time,
-            instrumentation_scope=self._scope(span.instrumentation_scope),
+            resource=self._resource(span.resource),
+            scope=self._scope(span.instrumentation_scope),
         )
 
     def log(self, record: ReadableLogRecord) -> ReadableLogRecord:

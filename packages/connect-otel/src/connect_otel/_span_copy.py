@@ -16,31 +16,25 @@ from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk._logs import ReadableLogRecord
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan
-from opentelemetry.trace import SpanContext
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+from opentelemetry.trace import Link, SpanContext, Status
 
 
 class _SpanCopy(ReadableSpan):
-    def __init__(
-        self,
-        span: ReadableSpan,
-        context: SpanContext | None,
-        attributes: Mapping[str, Any] | None,
-        events: Sequence[Event] | None,
-        resource: Resource | None,
-    ) -> None:
+    def __init__(self, span: ReadableSpan, replaced: _Replaced) -> None:
         super().__init__(
-            name=span.name,
-            context=context or span.context,
+            name=span.name if replaced.name is None else replaced.name,
+            context=replaced.context or span.context,
             parent=span.parent,
-            resource=resource or span.resource,
-            attributes=span.attributes if attributes is None else attributes,
-            events=span.events if events is None else events,
-            links=span.links,
+            resource=replaced.resource or span.resource,
+            attributes=span.attributes if replaced.attributes is None else replaced.attributes,
+            events=span.events if replaced.events is None else replaced.events,
+            links=span.links if replaced.links is None else replaced.links,
             kind=span.kind,
-            status=span.status,
+            status=replaced.status or span.status,
             start_time=span.start_time,
             end_time=span.end_time,
-            instrumentation_scope=span.instrumentation_scope,
+            instrumentation_scope=replaced.scope or span.instrumentation_scope,
         )
         self._dropped = (span.dropped_attributes, span.dropped_events, span.dropped_links)
 
@@ -57,15 +51,33 @@ class _SpanCopy(ReadableSpan):
         return self._dropped[2]
 
 
+@dataclasses.dataclass(frozen=True)
+class _Replaced:
+    name: str | None
+    context: SpanContext | None
+    attributes: Mapping[str, Any] | None
+    events: Sequence[Event] | None
+    links: Sequence[Link] | None
+    status: Status | None
+    resource: Resource | None
+    scope: InstrumentationScope | None
+
+
 def copy_span(
     span: ReadableSpan,
     *,
+    name: str | None = None,
     context: SpanContext | None = None,
     attributes: Mapping[str, Any] | None = None,
     events: Sequence[Event] | None = None,
+    links: Sequence[Link] | None = None,
+    status: Status | None = None,
     resource: Resource | None = None,
+    scope: InstrumentationScope | None = None,
 ) -> ReadableSpan:
-    return _SpanCopy(span, context, attributes, events, resource)
+    """`span` with the given fields replaced; None keeps the original's."""
+    replaced = _Replaced(name, context, attributes, events, links, status, resource, scope)
+    return _SpanCopy(span, replaced)
 
 
 def copy_log_record(
