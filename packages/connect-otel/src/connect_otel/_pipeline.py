@@ -23,6 +23,10 @@ from opentelemetry._logs._internal import ProxyLoggerProvider
 from opentelemetry.metrics._internal import _ProxyMeterProvider
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter
+from opentelemetry.sdk.environment_variables import (
+    OTEL_BLRP_MAX_EXPORT_BATCH_SIZE,
+    OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+)
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
@@ -31,12 +35,19 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
 from connect_otel import _exporters, _instrumentations
 from connect_otel._logbridge import LogBridge
+from connect_otel._resource import service_resource
 from connect_otel._sampling import ConnectSampler
 from connect_otel._scrubbing import Scrubber, ScrubbingLogExporter, ScrubbingSpanExporter
 from connect_otel._tail_sampling import TailSamplingProcessor, tail_sampling_on
 from connect_otel.settings import Settings
 
 logger = logging.getLogger("connect_otel")
+
+# Spans and log records a single export carries, unless OTEL_BSP_MAX_EXPORT_BATCH_SIZE or
+# OTEL_BLRP_MAX_EXPORT_BATCH_SIZE says otherwise. Encoding a batch holds the interpreter, and
+# a request arriving meanwhile waits: the SDK's 512 stalls requests for longest; the benchmark's
+# batch-size sweep shows the trade-off this default was picked from.
+EXPORT_BATCH_SIZE = 512
 
 # Loggers whose records would describe a failing export; Sentry must not turn them into events.
 EXPORT_LOGGERS = ("opentelemetry", "opentelemetry.*")
@@ -57,7 +68,7 @@ class Pipeline:
         # The contrib instrumentations read this once, when first instrumenting; Connect speaks
         # the stable HTTP and database conventions everywhere, as Plain itself does.
         os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http,database")
-        pipeline = cls(settings, _resource(settings))
+        pipeline = cls(settings, service_resource(settings))
         if settings.scrub:
             pipeline.scrubber = Scrubber(settings.scrub_extra_patterns, settings.scrub_keep)
         pipeline._install_traces()
@@ -81,7 +92,9 @@ class Pipeline:
         exporter: SpanExporter = _exporters.span_exporter(self.settings)
         if self.scrubber is not None:
             exporter = ScrubbingSpanExporter(exporter, self.scrubber)
-        processor: SpanProcessor = BatchSpanProcessor(exporter)
+        processor: SpanProcessor = BatchSpanProcessor(
+            exporter, max_export_batch_size=_batch_size(OTEL_BSP_MAX_EXPORT_BATCH_SIZE)
+        )
         current = trace.get_tracer_provider()
         if isinstance(current, TracerProvider):
             current.add_span_processor(processor)
@@ -134,7 +147,9 @@ class Pipeline:
         exporter: LogRecordExporter = _exporters.log_exporter(self.settings)
         if self.scrubber is not None:
             exporter = ScrubbingLogExporter(exporter, self.scrubber)
-        processor = BatchLogRecordProcessor(exporter)
+        processor = BatchLogRecordProcessor(
+            exporter, max_export_batch_size=_batch_size(OTEL_BLRP_MAX_EXPORT_BATCH_SIZE)
+        )
         current = _logs.get_logger_provider()
         if isinstance(current, LoggerProvider):
             current.add_log_record_processor(processor)
@@ -201,17 +216,9 @@ def _quietly(stop: Callable[[float], object], timeout: float) -> None:
         logger.debug("Connect shutdown step failed", exc_info=True)
 
 
-def _resource(settings: Settings) -> Resource:
-    attributes: dict[str, str] = {}
-    if settings.service_name:
-        attributes["service.name"] = settings.service_name
-    if settings.service_version:
-        attributes["service.version"] = settings.service_version
-    if settings.environment:
-        attributes["deployment.environment.name"] = settings.environment
-    # Resource.create adds OTEL_RESOURCE_ATTRIBUTES and the SDK's own attributes, among them a
-    # `service.instance.id` that every provider renews in a forked worker.
-    return Resource.create(attributes)
+def _batch_size(variable: str) -> int | None:
+    # None lets the SDK read its own variable (and report a bad value its own way).
+    return None if variable in os.environ else EXPORT_BATCH_SIZE
 
 
 def _flush_celery_workers() -> None:

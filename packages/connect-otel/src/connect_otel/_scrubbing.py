@@ -20,6 +20,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
+from connect_otel._resource import HashedOnceResource
 from connect_otel._span_copy import copy_log_record, copy_span
 
 REDACTED = "[redacted]"
@@ -172,7 +173,7 @@ class Scrubber:
         if cached is not None and cached[0] is resource:
             return cached[1]
         changed = self.attributes(resource.attributes)
-        scrubbed = resource if changed is None else Resource(changed, resource.schema_url)
+        scrubbed = resource if changed is None else HashedOnceResource(changed, resource.schema_url)
         with self._lock:
             if len(self._resources) >= 8:
                 self._resources.clear()
