@@ -165,20 +165,46 @@ def test_request_duration_histogram_has_slashed_routes(
     assert (histogram.kind, histogram.temporality) == ("histogram", "DELTA")
 
 
-def test_requests_in_flight_are_a_metric(
-    example: ExampleApp, server: Server, receiver: Receiver
+DEVELOPMENT_METRICS = {
+    "http.server.active_requests",
+    "http.server.request.body.size",
+    "http.server.response.body.size",
+}
+
+
+def test_development_metrics_only_when_asked(
+    example: ExampleApp,
+    server: Server,
+    receiver: Receiver,
+    database_env: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     if example.name == "plain":
         pytest.skip("Plain's own instrumentation records request durations only")
     server.get("/items/42")
+    receiver.wait_for(lambda r: example.item_route in duration_routes(r), timeout=20)
+    assert not DEVELOPMENT_METRICS & {m.name for m in receiver.metrics()}
 
-    def in_flight(r: Receiver) -> list[Metric]:
-        return [m for m in r.metrics() if m.name == "http.server.active_requests"]
+    with Receiver(token=TOKEN) as asked:
+        env = {
+            "CONNECT_EXPORT_URL": asked.url,
+            "CONNECT_EXPORT_TOKEN": TOKEN,
+            "CONNECT_DEVELOPMENT_METRICS": "true",
+            **QUICK,
+            **database_env,
+        }
+        with example.run(tmp_path / "db.sqlite3", **env) as running:
+            assert running.get("/items/42")[0] == 200
 
-    receiver.wait_for(lambda r: bool(in_flight(r)), timeout=20)
-    metric = in_flight(receiver)[0]
+            def in_flight(r: Receiver) -> list[Metric]:
+                return [m for m in r.metrics() if m.name == "http.server.active_requests"]
+
+            asked.wait_for(lambda r: bool(in_flight(r)), timeout=20)
+    metric = in_flight(asked)[0]
     assert metric.temporality == "DELTA"
     assert {p.attributes.get("http.request.method") for p in metric.points} == {"GET"}
+    if example.name == "fastapi":
+        assert {m.name for m in asked.metrics()} >= DEVELOPMENT_METRICS
 
 
 def test_a_log_record_from_a_request_carries_its_trace_once(

@@ -54,6 +54,11 @@ def points(reader: InMemoryMetricReader, name: str) -> list[Any]:
     ]
 
 
+def counted(app: App, meter: Meter, excluded: Callable[[str], bool] = nothing_excluded) -> Any:
+    """Connect's middleware with every metric on, CONNECT_DEVELOPMENT_METRICS's as well."""
+    return RequestMetrics(app, meter, excluded, count_in_flight=True)
+
+
 @pytest.fixture
 def reader() -> InMemoryMetricReader:
     return InMemoryMetricReader()
@@ -73,7 +78,7 @@ def routed(env: Environ, start_response: Callable[..., Any]) -> list[bytes]:
 def test_duration_carries_the_route_and_the_stable_attributes(
     reader: InMemoryMetricReader, meter: Meter
 ) -> None:
-    assert serve(RequestMetrics(routed, meter, nothing_excluded), environ()) == "200 OK"
+    assert serve(counted(routed, meter), environ()) == "200 OK"
     (point,) = points(reader, "http.server.request.duration")
     assert point.count == 1
     assert dict(point.attributes) == {
@@ -96,7 +101,10 @@ def test_requests_in_flight_are_counted_while_they_run(
         start_response("200 OK", [])
         return [b"ok"]
 
-    serve(RequestMetrics(looks_at_itself, meter, nothing_excluded), environ(method="POST"))
+    serve(
+        counted(looks_at_itself, meter),
+        environ(method="POST"),
+    )
     assert seen_during == [1]
     (after,) = points(reader, "http.server.active_requests")
     assert after.value == 0
@@ -113,9 +121,12 @@ def test_server_errors_and_escaping_exceptions_set_error_type(
     def raising(env: Environ, start_response: Callable[..., Any]) -> list[bytes]:
         raise LookupError("gone")
 
-    serve(RequestMetrics(failing, meter, nothing_excluded), environ())
+    serve(counted(failing, meter), environ())
     with pytest.raises(LookupError):
-        serve(RequestMetrics(raising, meter, nothing_excluded), environ(method="BREW"))
+        serve(
+            counted(raising, meter),
+            environ(method="BREW"),
+        )
     errors = {
         point.attributes["http.request.method"]: point.attributes.get("error.type")
         for point in points(reader, "http.server.request.duration")
@@ -142,13 +153,21 @@ class MeterWithBrokenHistogram:
 
 
 def test_a_failing_duration_record_never_reaches_the_request(meter: Meter) -> None:
-    app = RequestMetrics(routed, MeterWithBrokenHistogram(meter), nothing_excluded)  # type: ignore[arg-type]
+    app = counted(routed, MeterWithBrokenHistogram(meter))  # type: ignore[arg-type]
     assert serve(app, environ()) == "200 OK"
 
 
 def test_excluded_paths_are_not_measured(reader: InMemoryMetricReader, meter: Meter) -> None:
-    app = RequestMetrics(routed, meter, lambda path: path == "/health")
+    app = counted(routed, meter, lambda path: path == "/health")
     assert serve(app, environ(path="/health")) == "200 OK"
     assert points(reader, "http.server.request.duration") == []
     serve(app, environ())
+    assert len(points(reader, "http.server.request.duration")) == 1
+
+
+def test_requests_in_flight_are_not_counted_unless_asked(
+    reader: InMemoryMetricReader, meter: Meter
+) -> None:
+    serve(RequestMetrics(routed, meter, nothing_excluded, count_in_flight=False), environ())
+    assert points(reader, "http.server.active_requests") == []
     assert len(points(reader, "http.server.request.duration")) == 1

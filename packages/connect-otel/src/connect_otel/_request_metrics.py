@@ -2,8 +2,9 @@
 
 The contrib WSGI middleware records both, but without the route (it cannot know it), and the
 contrib Flask instrumentation that adds the route costs about twice as much per request. Here
-the duration is one histogram record, and requests in flight are a plain count read only when
-metrics are collected, instead of two up-down counter updates per request.
+the duration is one histogram record, and requests in flight (a development metric, counted
+only when asked for) are a plain count read only when metrics are collected, instead of two
+up-down counter updates per request.
 """
 
 from __future__ import annotations
@@ -27,13 +28,12 @@ from opentelemetry.semconv.attributes.url_attributes import URL_SCHEME
 from opentelemetry.semconv.metrics.http_metrics import HTTP_SERVER_REQUEST_DURATION
 from opentelemetry.util.http import sanitize_method
 
+from connect_otel._development_metrics import HTTP_SERVER_ACTIVE_REQUESTS
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 logger = logging.getLogger("connect_otel")
-
-# Still "development" in the HTTP conventions, so not among the stable constants.
-HTTP_SERVER_ACTIVE_REQUESTS = "http.server.active_requests"
 
 # Where a framework hook leaves the matched route pattern for the duration histogram.
 ROUTE_KEY = "connect_otel.route"
@@ -46,7 +46,14 @@ class RequestMetrics:
     """WSGI middleware that records the request metrics; it goes inside the tracing middleware
     so that the request's span is current when the duration is recorded (exemplars)."""
 
-    def __init__(self, app: WSGIApplication, meter: Meter, excluded: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        app: WSGIApplication,
+        meter: Meter,
+        excluded: Callable[[str], bool],
+        *,
+        count_in_flight: bool,
+    ) -> None:
         self._app = app
         self._excluded = excluded
         self._duration = meter.create_histogram(
@@ -55,12 +62,14 @@ class RequestMetrics:
             description="Duration of HTTP server requests.",
             explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
         )
-        meter.create_observable_up_down_counter(
-            HTTP_SERVER_ACTIVE_REQUESTS,
-            callbacks=[self._observe_in_flight],
-            unit="{request}",
-            description="Number of active HTTP server requests.",
-        )
+        self._count_in_flight = count_in_flight
+        if count_in_flight:
+            meter.create_observable_up_down_counter(
+                HTTP_SERVER_ACTIVE_REQUESTS,
+                callbacks=[self._observe_in_flight],
+                unit="{request}",
+                description="Number of active HTTP server requests.",
+            )
         self._in_flight: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
 
@@ -77,8 +86,9 @@ class RequestMetrics:
             status = line
             return start_response(line, headers, *exc_info)
 
-        with self._lock:
-            self._in_flight[key] += 1
+        if self._count_in_flight:
+            with self._lock:
+                self._in_flight[key] += 1
         error = None
         try:
             return self._app(environ, keep_status)
@@ -86,8 +96,9 @@ class RequestMetrics:
             error = type(exception).__qualname__
             raise
         finally:
-            with self._lock:
-                self._in_flight[key] -= 1
+            if self._count_in_flight:
+                with self._lock:
+                    self._in_flight[key] -= 1
             try:
                 attributes = duration_attributes(environ, key, status, error)
                 self._duration.record(default_timer() - started, attributes)

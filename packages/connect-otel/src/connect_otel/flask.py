@@ -45,7 +45,10 @@ def _trace_requests(app: Flask, settings: Settings) -> None:
     from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware
 
     measured = RequestMetrics(
-        app.wsgi_app, metrics.get_meter("connect_otel.flask"), settings.path_is_excluded
+        app.wsgi_app,
+        metrics.get_meter("connect_otel.flask"),
+        settings.path_is_excluded,
+        count_in_flight=settings.development_metrics,
     )
     app.wsgi_app = OpenTelemetryMiddleware(  # type: ignore[method-assign]
         measured, meter_provider=NoOpMeterProvider()

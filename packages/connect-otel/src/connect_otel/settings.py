@@ -36,6 +36,7 @@ class Settings(SettingsBase):
     export_timeout: float
     instrument: tuple[str, ...]
     asgi_internal_spans: bool
+    development_metrics: bool
     scrub: bool
     scrub_extra_patterns: tuple[str, ...]
     scrub_keep: tuple[str, ...]
@@ -149,6 +150,15 @@ TABLE = SettingsTable(
             p.boolean,
             False,
             "Export the ASGI instrumentation's `http send` and `http receive` spans (FastAPI).",
+            kind=bool,
+        ),
+        Setting(
+            "DEVELOPMENT_METRICS",
+            p.boolean,
+            False,
+            "Also record the HTTP server metrics the semantic conventions still mark as "
+            "development: `http.server.active_requests` and the request and response body "
+            "sizes. `http.server.request.duration` is always recorded.",
             kind=bool,
         ),
         Setting(

@@ -14,6 +14,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from connect_otel._development_metrics import request_meter_provider
 from connect_otel._setup import SHUTDOWN_AT_EXIT_TIMEOUT, activate, shutdown
 
 
@@ -37,11 +38,12 @@ def init_app(app: Starlette, **settings: object) -> bool:
             app,  # type: ignore[arg-type]
             excluded_urls=active.excluded_urls() or None,
             exclude_spans=None if active.asgi_internal_spans else ["receive", "send"],
+            meter_provider=request_meter_provider(active),
         )
     else:
         from opentelemetry.instrumentation.starlette import StarletteInstrumentor
 
-        StarletteInstrumentor.instrument_app(app)
+        StarletteInstrumentor.instrument_app(app, meter_provider=request_meter_provider(active))
     _flush_at_lifespan_shutdown(app)
     return True
 

@@ -6,6 +6,7 @@ from django.apps import AppConfig
 from django.conf import settings as django_settings
 
 from connect_config.frameworks import django_settings as django_lookup
+from connect_otel._development_metrics import request_meter_provider
 from connect_otel._setup import activate
 from connect_otel.settings import TABLE
 
@@ -23,7 +24,10 @@ class ConnectOtelConfig(AppConfig):
         from opentelemetry.instrumentation.django import DjangoInstrumentor
 
         # Excluded paths make no spans and no request metrics.
-        DjangoInstrumentor().instrument(excluded_urls=active.excluded_urls() or None)
+        DjangoInstrumentor().instrument(
+            excluded_urls=active.excluded_urls() or None,
+            meter_provider=request_meter_provider(active),
+        )
         _add_after_instrumentation("connect_otel.django.middleware.LeadingSlashRoutes")
 
 
