@@ -23,10 +23,6 @@ from opentelemetry._logs._internal import ProxyLoggerProvider
 from opentelemetry.metrics._internal import _ProxyMeterProvider
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter
-from opentelemetry.sdk.environment_variables import (
-    OTEL_BLRP_MAX_EXPORT_BATCH_SIZE,
-    OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
-)
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
@@ -42,12 +38,6 @@ from connect_otel._tail_sampling import TailSamplingProcessor, tail_sampling_on
 from connect_otel.settings import Settings
 
 logger = logging.getLogger("connect_otel")
-
-# Spans and log records a single export carries, unless OTEL_BSP_MAX_EXPORT_BATCH_SIZE or
-# OTEL_BLRP_MAX_EXPORT_BATCH_SIZE says otherwise. Encoding a batch holds the interpreter, and
-# a request arriving meanwhile waits: the SDK's 512 stalls requests for longest; the benchmark's
-# batch-size sweep shows the trade-off this default was picked from.
-EXPORT_BATCH_SIZE = 512
 
 # Loggers whose records would describe a failing export; Sentry must not turn them into events.
 EXPORT_LOGGERS = ("opentelemetry", "opentelemetry.*")
@@ -92,9 +82,10 @@ class Pipeline:
         exporter: SpanExporter = _exporters.span_exporter(self.settings)
         if self.scrubber is not None:
             exporter = ScrubbingSpanExporter(exporter, self.scrubber)
-        processor: SpanProcessor = BatchSpanProcessor(
-            exporter, max_export_batch_size=_batch_size(OTEL_BSP_MAX_EXPORT_BATCH_SIZE)
-        )
+        # The SDK's batch size and schedule (512 items, 5 s; OTEL_BSP_* and OTEL_BLRP_* change
+        # them): the benchmark's batch-size sweep found smaller batches dearer in CPU and no
+        # better at p99. The exporters pace their work instead (_pacing.py).
+        processor: SpanProcessor = BatchSpanProcessor(exporter)
         current = trace.get_tracer_provider()
         if isinstance(current, TracerProvider):
             current.add_span_processor(processor)
@@ -147,9 +138,7 @@ class Pipeline:
         exporter: LogRecordExporter = _exporters.log_exporter(self.settings)
         if self.scrubber is not None:
             exporter = ScrubbingLogExporter(exporter, self.scrubber)
-        processor = BatchLogRecordProcessor(
-            exporter, max_export_batch_size=_batch_size(OTEL_BLRP_MAX_EXPORT_BATCH_SIZE)
-        )
+        processor = BatchLogRecordProcessor(exporter)
         current = _logs.get_logger_provider()
         if isinstance(current, LoggerProvider):
             current.add_log_record_processor(processor)
@@ -214,11 +203,6 @@ def _quietly(stop: Callable[[float], object], timeout: float) -> None:
         stop(timeout)
     except Exception:
         logger.debug("Connect shutdown step failed", exc_info=True)
-
-
-def _batch_size(variable: str) -> int | None:
-    # None lets the SDK read its own variable (and report a bad value its own way).
-    return None if variable in os.environ else EXPORT_BATCH_SIZE
 
 
 def _flush_celery_workers() -> None:

@@ -7,8 +7,7 @@ never changes once made, so Connect's computes that same hash once.
 
 from __future__ import annotations
 
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.util.types import Attributes
+from opentelemetry.sdk.resources import Attributes, Resource
 
 from connect_otel.settings import Settings
 

@@ -20,6 +20,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
+from connect_otel._pacing import Paced
 from connect_otel._resource import HashedOnceResource
 from connect_otel._span_copy import copy_log_record, copy_span
 
@@ -220,7 +221,7 @@ class ScrubbingSpanExporter(SpanExporter):
         self._scrubber = scrubber
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        return self._exporter.export([self._scrubber.span(span) for span in spans])
+        return self._exporter.export([self._scrubber.span(span) for span in Paced(spans)])
 
     def shutdown(self) -> None:
         self._exporter.shutdown()
@@ -235,7 +236,7 @@ class ScrubbingLogExporter(LogRecordExporter):
         self._scrubber = scrubber
 
     def export(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
-        return self._exporter.export([self._scrubber.log_record(record) for record in batch])
+        return self._exporter.export([self._scrubber.log_record(record) for record in Paced(batch)])
 
     def shutdown(self) -> None:
         self._exporter.shutdown()
