@@ -23,12 +23,12 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from measure import arrived, flask_server_argv, percentiles_ms, tree_rss_mb
+from measure import arrived, percentiles_ms, tree_rss_mb
 
 from connect_testkit.ports import free_port
 from connect_testkit.receiver import Fault, Receiver
 from connect_testkit.scripts import clean_environ
-from connect_testkit.servers import Server, run_server
+from connect_testkit.servers import Server, gunicorn, run_server
 
 HERE = Path(__file__).parent
 TOKEN = "drill-token"
@@ -65,7 +65,7 @@ def drill(fault: Fault, seconds: float) -> tuple[Drill, Drill]:
                 CONNECT_EXPORT_URL=receiver.url,
                 CONNECT_EXPORT_TOKEN=TOKEN,
             )
-            argv = flask_server_argv(port)
+            argv = gunicorn("flask_bench:app", port)
             serving = run_server(argv, env, port, cwd=HERE, ready_path="/items/0")
             servers.append(stack.enter_context(serving))
         took = steady_load(servers, seconds)

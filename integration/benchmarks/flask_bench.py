@@ -12,10 +12,9 @@ from typing import Any
 
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
+from sdk_by_hand import ENDPOINT, HEADERS, configure_logfire, configure_sdk
 
 SETUP = os.environ["BENCH_SETUP"]
-ENDPOINT = os.environ.get("BENCH_ENDPOINT", "")
-HEADERS = {"Authorization": f"Bearer {os.environ.get('BENCH_TOKEN', '')}"}
 
 app = Flask("bench")
 log = logging.getLogger("bench")
@@ -29,44 +28,15 @@ def item(item_id: int) -> ResponseReturnValue:
 
 
 if SETUP == "sdk":
-    from opentelemetry import _logs, metrics, trace
-    from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
-    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.instrumentation.flask import FlaskInstrumentor
-    from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
-    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
-    from opentelemetry.sdk.metrics import MeterProvider
-    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
-    from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
-    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
-    resource = Resource.create({"service.name": "bench"})
-    tracer_provider = TracerProvider(resource=resource, sampler=ParentBased(TraceIdRatioBased(1.0)))
-    tracer_provider.add_span_processor(
-        BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{ENDPOINT}/v1/traces", headers=HEADERS))
-    )
-    trace.set_tracer_provider(tracer_provider)
-    reader = PeriodicExportingMetricReader(
-        OTLPMetricExporter(endpoint=f"{ENDPOINT}/v1/metrics", headers=HEADERS)
-    )
-    metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=[reader]))
-    logger_provider = LoggerProvider(resource=resource)
-    logger_provider.add_log_record_processor(
-        BatchLogRecordProcessor(OTLPLogExporter(endpoint=f"{ENDPOINT}/v1/logs", headers=HEADERS))
-    )
-    _logs.set_logger_provider(logger_provider)
-    logging.getLogger().addHandler(LoggingHandler(logger_provider=logger_provider))
+    configure_sdk()
     FlaskInstrumentor().instrument_app(app)
 elif SETUP == "logfire":
     import logfire
 
-    # Logfire exports over OTLP to OTEL_EXPORTER_OTLP_ENDPOINT (set by the benchmark).
-    logfire.configure(send_to_logfire=False, service_name="bench", console=False)
+    configure_logfire()
     logfire.instrument_flask(app)
-    logging.getLogger().addHandler(logfire.LogfireLoggingHandler())
 elif SETUP == "connect":
     import connect_otel.flask
 

@@ -9,14 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from connect_testkit.receiver import Receiver
-from connect_testkit.servers import gunicorn
 
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def flask_server_argv(port: int) -> list[str]:
-    """gunicorn with one sync worker serving the benchmark app (flask_bench.py)."""
-    return gunicorn("flask_bench:app", port)
 
 
 def process_tree(pid: int) -> Iterator[Path]:
