@@ -203,8 +203,8 @@ def test_development_metrics_only_when_asked(
     metric = in_flight(asked)[0]
     assert metric.temporality == "DELTA"
     assert {p.attributes.get("http.request.method") for p in metric.points} == {"GET"}
-    if example.name == "fastapi":
-        assert {m.name for m in asked.metrics()} >= DEVELOPMENT_METRICS
+    if example.name == "fastapi":  # a GET has no request body to measure
+        assert "http.server.response.body.size" in {m.name for m in asked.metrics()}
 
 
 def test_a_log_record_from_a_request_carries_its_trace_once(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import pytest
 
@@ -72,3 +73,34 @@ def test_an_instrumentation_that_fails_is_logged_once_and_skipped(
     assert [r.getMessage() for r in caplog.records] == [
         "Connect could not instrument broken; the app and every other library are traced as usual"
     ]
+
+
+class RecordingInstrumentor:
+    """Stands in for a contrib instrumentor: notes when Connect turns it on."""
+
+    calls: list[str] = []
+    is_instrumented_by_opentelemetry = False
+
+    def instrument(self, **options: object) -> None:
+        RecordingInstrumentor.calls.append("instrumented")
+
+
+def test_a_library_is_instrumented_once_the_app_imports_it_not_before() -> None:
+    # Importing every installed library at start-up would load what the app never uses.
+    sys.modules.pop("colorsys", None)
+    lazy = Library("lazy", "colorsys", __name__, "RecordingInstrumentor")
+    ran: list[str] = []
+    RecordingInstrumentor.calls.clear()
+    result = instrument(("lazy",), {"lazy": lambda: ran.append("after")}, (lazy,))
+    assert names(result.traced) == ["lazy"]
+    assert "colorsys" not in sys.modules and RecordingInstrumentor.calls == [] and ran == []
+    import colorsys  # noqa: F401  (the app's import)
+
+    assert RecordingInstrumentor.calls == ["instrumented"] and ran == ["after"]
+
+
+def test_a_library_already_imported_is_instrumented_at_once() -> None:
+    ready = Library("ready", "json", __name__, "RecordingInstrumentor")
+    RecordingInstrumentor.calls.clear()
+    instrument(("ready",), {}, (ready,))
+    assert RecordingInstrumentor.calls == ["instrumented"]
