@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import ClassVar
 
 import pytest
 
@@ -78,7 +79,7 @@ def test_an_instrumentation_that_fails_is_logged_once_and_skipped(
 class RecordingInstrumentor:
     """Stands in for a contrib instrumentor: notes when Connect turns it on."""
 
-    calls: list[str] = []
+    calls: ClassVar[list[str]] = []
     is_instrumented_by_opentelemetry = False
 
     def instrument(self, **options: object) -> None:
