@@ -10,7 +10,7 @@ counts) once the export queues have drained. Each round starts fresh servers. Ev
 to results/results.json; report.py turns that file into the tables, the verdicts against the
 targets and the chart.
 
-    python integration/benchmarks/bench.py [--rounds 5] [--requests 2000] [--block 50]
+    python integration/benchmarks/bench.py [--rounds 5] [--requests 2000] [--block 50] [--publish]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from measure import arrived, percentiles_ms, tree_cpu_seconds
-from report import RESULTS, Sample, write_report
+from report import RESULTS, Sample, publish, write_report
 
 from connect_integration.python313 import ENVIRONMENT_PYTHON as PLAIN_PYTHON
 from connect_testkit.ports import free_port
@@ -223,6 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--block", type=int, default=50, help="requests per set-up in turn")
     parser.add_argument("--family", action="append", choices=FAMILIES, help="only these")
+    parser.add_argument(
+        "--publish", action="store_true", help="then regenerate the READMEs' tables (report.py)"
+    )
     args = parser.parse_args(argv)
     families = args.family or list(FAMILIES)
     measured = [s for s in SETUPS if s.family in families]
@@ -251,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     print(write_report(RESULTS / "results.json"))
+    if args.publish:
+        print(publish())
     return 0
 
 

@@ -15,6 +15,7 @@ recovers is a test in `make test` (test_fault_drills.py).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from measure import arrived, percentiles_ms, tree_rss_mb
+from report import RESULTS, drills_table
 
 from connect_testkit.ports import free_port
 from connect_testkit.receiver import Fault, Receiver
@@ -113,21 +115,6 @@ def steady_load(servers: list[Server], seconds: float) -> list[list[float]]:
     return took
 
 
-def report(results: list[Drill]) -> str:
-    rows = [
-        "| endpoint | requests | p50 ratio | p99 ratio | RSS MB | SIGTERM s | spans dropped "
-        "| logs dropped |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for d in results:
-        rows.append(
-            f"| {d.mode} | {d.requests} | {d.p50_ratio:.2f} "
-            f"| {d.p99_ratio:.2f} | {d.rss_mb:.0f} | {d.stop_seconds:.1f} "
-            f"| {d.dropped_spans} | {d.dropped_logs} |"
-        )
-    return "\n".join(rows)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=120.0, help="of load per fault mode")
@@ -136,10 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     for fault in FAULTS:
         results.extend(drill(fault, args.seconds))
         print(f"drill {fault}: {results[-2]}\n  its healthy twin: {results[-1]}", flush=True)
-    text = report(results)
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "drills.md").write_text(text + "\n")
-    print("\n" + text)
+    RESULTS.mkdir(exist_ok=True)
+    data = {"seconds": args.seconds, "drills": [dataclasses.asdict(d) for d in results]}
+    (RESULTS / "drills.json").write_text(json.dumps(data, indent=1) + "\n")
+    print("\n" + drills_table(data))
+    print(f"\nwritten: {RESULTS / 'drills.json'}; report.py --publish puts it in the README")
     return 0
 
 
