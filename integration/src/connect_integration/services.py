@@ -30,9 +30,16 @@ class Worker:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def wait_for_output(self, text: str, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            assert time.monotonic() < deadline, f"the worker never said {text!r}:\n" + self.output()
+            time.sleep(0.1)
+
     def stop(self) -> float:
         """Warm shutdown by SIGTERM, as a process manager stops a worker; returns the seconds
-        it took."""
+        it took. Stop it idle: Celery's prefork pool can hang in warm shutdown when the signal
+        lands while a task is being received (with or without Connect)."""
         started = time.monotonic()
         self.process.terminate()
         try:
