@@ -4,8 +4,8 @@ targets, the batch-size trade-off, the fault drills, and the chart. `--publish` 
 files beside this one as published-*.json and regenerates the READMEs' tables from them; a
 test checks that the tables still match the published files.
 
-    python integration/benchmarks/report.py [--publish]
-    make bench ARGS=--publish     # measures every family, then publishes
+    make bench ARGS="--report [--publish]"   # the report of the last runs, in the bench group
+    make bench ARGS=--publish                 # measures every family, then publishes
 """
 
 from __future__ import annotations
