@@ -325,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--publish", action="store_true", help="update the READMEs from them")
     args = parser.parse_args(argv)
+    if not (RESULTS / "results.json").exists():
+        raise SystemExit(f"no results to report: {RESULTS / 'results.json'} (run make bench)")
     print(write_report(RESULTS / "results.json"))
     if args.publish:
         print(publish())
