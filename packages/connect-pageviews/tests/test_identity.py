@@ -12,7 +12,12 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from connect_pageviews.identity import InvalidIdentityToken, decrypt_identity, encrypt_identity
+from connect_pageviews.identity import (
+    MAX_USER_ID_BYTES,
+    InvalidIdentityToken,
+    decrypt_identity,
+    encrypt_identity,
+)
 
 # The published format contract, kept byte-identical to the copy the ingest side tests against.
 VECTORS_PATH = Path(__file__).parent / "vectors" / "identity-v1.json"
@@ -74,6 +79,30 @@ def test_key_rotation_first_authenticating_key_wins() -> None:
 def test_user_ids_are_stringified() -> None:
     assert decrypt_identity(encrypt_identity(7, KEY), KEY) == "7"
     assert decrypt_identity(encrypt_identity("ünï", KEY), KEY) == "ünï"
+
+
+def test_bytes_ids_are_their_utf8_text_not_their_repr() -> None:
+    assert decrypt_identity(encrypt_identity(b"42", KEY), KEY) == "42"
+    assert decrypt_identity(encrypt_identity(bytearray("ünï", "utf-8"), KEY), KEY) == "ünï"
+    with pytest.raises(ValueError, match="not UTF-8"):
+        encrypt_identity(b"\xff\xfe", KEY)
+
+
+def test_ids_that_cannot_be_utf8_are_refused_with_the_reason() -> None:
+    with pytest.raises(ValueError, match="lone surrogate"):
+        encrypt_identity("user\udcff", KEY)
+
+
+def test_the_longest_id_makes_a_token_that_decrypts_and_a_longer_one_is_refused() -> None:
+    longest = "é" * (MAX_USER_ID_BYTES // 2)
+    assert decrypt_identity(encrypt_identity(longest, KEY), KEY) == longest
+    with pytest.raises(ValueError, match=f"{MAX_USER_ID_BYTES + 1} bytes"):
+        encrypt_identity("x" * (MAX_USER_ID_BYTES + 1), KEY)
+
+
+def test_an_overlong_token_is_refused_as_overlong() -> None:
+    with pytest.raises(InvalidIdentityToken, match="longer than 4096 characters"):
+        decrypt_identity("A" * 4100, KEY)
 
 
 GOOD = VALID[2]["token"]  # padded: "...L8qo="

@@ -59,6 +59,19 @@ def test_identity_only_with_a_key_and_a_user() -> None:
     assert keyless.scripts[0]["data-identity"] == ""
 
 
+@pytest.mark.parametrize("user_id", ["user\udcff", "x" * 5000, b"\xff"])
+def test_a_user_id_that_cannot_be_encrypted_still_counts_the_view(
+    user_id: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    html = render_tag(settings(pageviews_identity_key=KEY), script_src=SRC, user_id=user_id)
+    (script,) = parse(html).scripts
+    assert script["data-token"] == "pv_token"
+    assert script["data-identity"] == ""
+    (warning,) = [r for r in caplog.records if r.name == "connect_pageviews"]
+    assert "counted without its user" in warning.getMessage()
+    assert "x" * 100 not in warning.getMessage()
+
+
 def test_identity_tokens_differ_on_every_render() -> None:
     keyed = settings(pageviews_identity_key=KEY)
     rendered = {

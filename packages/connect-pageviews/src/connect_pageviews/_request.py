@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from connect_pageviews.identity import user_id_text
 from connect_pageviews.settings import PageviewsSettings
 from connect_pageviews.tag import render_tag
 
@@ -78,7 +79,7 @@ def route_of(request: Any) -> str | None:
 
 def _user_text(user_id: object) -> str | None:
     # str() runs the app's own code (a model's __str__): inside the guard, not in render_tag.
-    return None if user_id is None else str(user_id)
+    return None if user_id is None else user_id_text(user_id)
 
 
 def _nonce(explicit: object, request: Any, context_nonce: object) -> str | None:

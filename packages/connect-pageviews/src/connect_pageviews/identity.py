@@ -2,7 +2,12 @@
 (which holds the same secret) can read it.
 
     token = base64url(nonce[12] || AES-256-GCM ciphertext || tag[16]), with '=' padding
-    key   = SHA-256(UTF-8 secret); plaintext = UTF-8 str(user_id); no associated data
+    key   = SHA-256(UTF-8 secret); plaintext = UTF-8 of the id's text; no associated data
+
+An id's text is `str(user_id)`, except that bytes are read as UTF-8 text (`b"42"` is "42"). An
+id whose text cannot be UTF-8 (a lone surrogate) or that is longer than `MAX_USER_ID_BYTES`
+cannot be encrypted: `encrypt_identity` raises `ValueError` saying which, and the tag counts the
+page view without its user.
 
 A fresh random nonce per token means a token never repeats, so two page views cannot be linked
 by their token alone, and the raw id never appears in the HTML.
@@ -30,7 +35,10 @@ TAG_SIZE = 16
 # padding) would let one token be written many ways, so it is refused.
 _BASE64URL = re.compile(r"(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}(?:==)?|[A-Za-z0-9_-]{3}=?)?")
 # Tokens are short; a bound keeps a hostile megabyte string from costing a decode.
-_MAX_TOKEN_LENGTH = 4096
+MAX_TOKEN_LENGTH = 4096
+# Ids are short (a primary key, a UUID, an e-mail address). The bound keeps each token under
+# 1.5 KB of HTML and far inside what `decrypt_identity` accepts (4096 characters hold 3044 bytes).
+MAX_USER_ID_BYTES = 1024
 
 
 class InvalidIdentityToken(ValueError):
@@ -51,16 +59,41 @@ def _cipher(secret: str) -> AESGCM:
     return AESGCM(hashlib.sha256(_key_bytes(secret, "key")).digest())
 
 
+def user_id_text(user_id: object) -> str:
+    """The text an id is encrypted as: `str(user_id)`, with bytes read as UTF-8 text.
+    Raises `ValueError` (`UnicodeDecodeError`) for bytes that are not UTF-8."""
+    if isinstance(user_id, (bytes, bytearray, memoryview)):
+        return bytes(user_id).decode("utf-8")
+    return str(user_id)
+
+
+def _plaintext(user_id: object) -> bytes:
+    try:
+        plaintext = user_id_text(user_id).encode("utf-8")
+    except UnicodeError:
+        raise ValueError(
+            "the user id holds characters that cannot be encoded as UTF-8 (a lone surrogate, "
+            "or bytes that are not UTF-8 text)"
+        ) from None
+    if len(plaintext) > MAX_USER_ID_BYTES:
+        raise ValueError(
+            f"the user id is {len(plaintext)} bytes of UTF-8; at most {MAX_USER_ID_BYTES} are "
+            "encrypted, so that every token stays small and readable by decrypt_identity"
+        )
+    return plaintext
+
+
 def encrypt_identity(user_id: object, key: str, *, nonce: bytes | None = None) -> str:
-    """Encrypts `str(user_id)` under `key`. `nonce` exists for fixed-nonce test vectors only:
-    a repeated nonce under one key breaks AES-GCM, so leave it to the default."""
+    """Encrypts the id's text (`user_id_text`) under `key`; raises `ValueError` for an id that
+    cannot be encrypted (see the module's docstring). `nonce` exists for fixed-nonce test
+    vectors only: a repeated nonce under one key breaks AES-GCM, so leave it to the default."""
     _key_bytes(key, "key")
     if not key:
         raise ValueError("an identity key is required")
     nonce = os.urandom(NONCE_SIZE) if nonce is None else nonce
     if len(nonce) != NONCE_SIZE:
         raise ValueError(f"the nonce must be {NONCE_SIZE} bytes")
-    sealed = _cipher(key).encrypt(nonce, str(user_id).encode("utf-8"), None)
+    sealed = _cipher(key).encrypt(nonce, _plaintext(user_id), None)
     return base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
 
 
@@ -68,11 +101,11 @@ def decrypt_identity(token: str, keys: str | Sequence[str]) -> str:
     """Returns the user id in `token`. With several keys (rotation), the first that
     authenticates wins. Raises `InvalidIdentityToken` for anything else, and only that."""
     candidates = _keys(keys)
-    if (
-        not isinstance(token, str)
-        or len(token) > _MAX_TOKEN_LENGTH
-        or not _BASE64URL.fullmatch(token)
-    ):
+    if not isinstance(token, str):
+        raise InvalidIdentityToken("not base64url")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidIdentityToken(f"longer than {MAX_TOKEN_LENGTH} characters")
+    if not _BASE64URL.fullmatch(token):
         raise InvalidIdentityToken("not base64url")
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))

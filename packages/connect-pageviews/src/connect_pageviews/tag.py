@@ -4,11 +4,14 @@ Django, Jinja and Plain integrations gather the request's facts and call `render
 from __future__ import annotations
 
 import html
+import logging
 from typing import Any
 
 from connect_pageviews.bundle import bundle_bytes, integrity
 from connect_pageviews.identity import encrypt_identity
 from connect_pageviews.settings import PageviewsSettings
+
+logger = logging.getLogger("connect_pageviews")
 
 _trace_api: Any = None
 
@@ -56,7 +59,13 @@ def render_tag(
         return ""
     identity = ""
     if settings.pageviews_identity_key and user_id is not None:
-        identity = encrypt_identity(user_id, settings.pageviews_identity_key)
+        try:
+            identity = encrypt_identity(user_id, settings.pageviews_identity_key)
+        except ValueError as error:
+            # The id itself is never logged: it is the user's.
+            logger.warning(
+                "connect_pageviews: the page view is counted without its user: %s", error
+            )
     attributes: dict[str, str | None] = {
         "data-token": settings.pageviews_token,
         "data-pageviews-url": settings.pageviews_url,
