@@ -123,5 +123,5 @@ def test_a_burst_of_undecided_traces_stays_bounded(
 
         receiver.wait_for(lambda r: dropped(r) > 40000, timeout=20)
         assert server.stop() == 0
-    (warning,) = [log for log in receiver.logs() if "gave up the oldest" in str(log.body)]
+    (warning,) = [log for log in receiver.logs() if "gave up traces" in str(log.body)]
     assert warning.severity_text == "WARN"

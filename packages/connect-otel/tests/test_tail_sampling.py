@@ -3,6 +3,7 @@ it keeps, that it keeps them whole, that upstream decisions stand, and its memor
 
 from __future__ import annotations
 
+import tracemalloc
 from collections.abc import Iterator
 
 import pytest
@@ -17,10 +18,11 @@ from connect_otel._tail_sampling import TailSamplingProcessor, tail_sampling_on
 from connect_otel.settings import resolve
 
 SECOND = 1_000_000_000
+MIB = 1024 * 1024
 
 
 class Traced:
-    def __init__(self, max_traces: int = 64, max_spans: int = 512, **overrides: object) -> None:
+    def __init__(self, max_traces: int = 64, max_bytes: int = 8 * MIB, **overrides: object) -> None:
         settings = resolve(overrides={"trace_sample_rate": 0.0, **overrides}, environ={})
         self.exported = InMemorySpanExporter()
         self.processor = TailSamplingProcessor(
@@ -28,7 +30,7 @@ class Traced:
             keep_errors=settings.trace_keep_errors,
             slower_than=settings.trace_keep_slower_than,
             max_traces=max_traces,
-            max_spans=max_spans,
+            max_bytes=max_bytes,
         )
         self.provider = TracerProvider(sampler=ConnectSampler(settings), shutdown_on_exit=False)
         self.provider.add_span_processor(self.processor)
@@ -132,20 +134,76 @@ def test_a_span_ending_after_its_kept_root_follows_it(traced: Traced) -> None:
 
 
 def test_undecided_traces_are_bounded_and_the_oldest_given_up() -> None:
-    traced = Traced(max_traces=4, max_spans=6)
+    traced = Traced(max_traces=4)
     roots = [traced.tracer.start_span(f"root {i}") for i in range(10)]
     assert traced.processor.dropped == 6
     for root in roots:
         with trace.use_span(root, end_on_exit=False):
-            for _ in range(2):
-                traced.tracer.start_span("child").end()
-    # Holding 8 children of the 4 undecided roots broke the span bound: one more was given up.
-    for root in roots:
+            traced.tracer.start_span("child").end()
         root.set_status(Status(StatusCode.ERROR))
         root.end()
-    assert traced.processor.dropped == 7
-    assert traced.names() == ["child"] * 6 + ["root 7", "root 8", "root 9"]
-    assert traced.processor._held == 0 and not traced.processor._pending
+    assert traced.names() == ["child"] * 4 + ["root 6", "root 7", "root 8", "root 9"]
+    assert traced.processor.held_bytes == 0 and not traced.processor._pending
+
+
+def test_traces_that_failed_are_given_up_last() -> None:
+    traced = Traced(max_traces=2)
+    failing = traced.tracer.start_span("failing", kind=SpanKind.SERVER)
+    with (
+        trace.use_span(failing, end_on_exit=False),
+        traced.tracer.start_as_current_span("SELECT") as query,
+    ):
+        query.record_exception(RuntimeError("lost connection"))
+    later = [traced.tracer.start_span(f"later {i}", kind=SpanKind.SERVER) for i in range(3)]
+    assert traced.processor.dropped == 2, "two of the later traces, not the failing oldest"
+    failing.end()
+    for root in later:
+        root.end()
+    assert traced.names() == ["SELECT", "failing"]
+
+
+def query_with(traced: Traced, statement: str) -> None:
+    traced.tracer.start_span(
+        "SELECT", kind=SpanKind.CLIENT, attributes={"db.query.text": statement}
+    ).end()
+
+
+def test_held_spans_are_bounded_in_bytes_and_the_estimate_is_honest() -> None:
+    traced = Traced(max_bytes=2 * MIB)
+    roots = [traced.tracer.start_span(f"root {i}", kind=SpanKind.SERVER) for i in range(40)]
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for index, root in enumerate(roots):
+        with trace.use_span(root, end_on_exit=False):
+            for _ in range(3):
+                query_with(traced, f"SELECT {index} " + "x" * 64 * 1024)
+        assert traced.processor.held_bytes <= 2 * MIB
+    held_in_memory = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert traced.processor.dropped > 0
+    assert held_in_memory < 1.25 * traced.processor.held_bytes + 256 * 1024, (
+        f"{held_in_memory} bytes held for an estimate of {traced.processor.held_bytes}"
+    )
+
+
+def test_one_huge_trace_cannot_push_out_a_small_failing_one() -> None:
+    traced = Traced(max_bytes=1 * MIB)
+    small = traced.tracer.start_span("small", kind=SpanKind.SERVER)
+    with (
+        trace.use_span(small, end_on_exit=False),
+        traced.tracer.start_as_current_span("SELECT") as query,
+    ):
+        query.record_exception(RuntimeError("lost connection"))
+    huge = traced.tracer.start_span("huge", kind=SpanKind.SERVER)
+    with trace.use_span(huge, end_on_exit=False):
+        for _ in range(4100):
+            query_with(traced, "SELECT * FROM book WHERE id = ?")
+    huge.set_status(Status(StatusCode.ERROR))
+    huge.end()
+    small.end()
+    assert traced.names() == ["SELECT", "small"]
+    assert traced.processor.dropped == 1, "the huge trace gave itself up"
+    assert traced.processor.held_bytes == 0
 
 
 def test_tail_sampling_is_off_at_rate_one_or_without_keep_rules() -> None:

@@ -3,9 +3,14 @@
 Below a rate of 1.0, with a keep rule on, the sampler makes the traces it would drop record-only
 (recorded, not marked sampled; what this process propagates says "not sampled"). This processor
 holds their ended spans per trace until the trace's local root ends, then hands all of them to
-the batch processor, as sampled copies, or lets them go. What it holds is bounded by traces and
-by spans: past either bound the oldest undecided trace is given up and counted in the
-`connect.tail_sampling.dropped` metric; nothing blocks and memory does not grow.
+the batch processor, as sampled copies, or lets them go.
+
+What it holds is bounded by traces and by bytes (each held span's size is estimated from its
+text). A trace that outgrows its share of the bytes is given up whole, so one huge trace cannot
+push out the small ones; past a bound, the trace given up is the largest (for bytes) or the oldest
+(for traces) among those that have not failed yet, so that failures, which the feature exists to
+keep, go last. Each given-up trace is counted in the `connect.tail_sampling.dropped` metric;
+nothing blocks and memory does not grow.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from opentelemetry import metrics
@@ -26,7 +32,13 @@ from connect_otel.settings import Settings
 logger = logging.getLogger("connect_otel")
 
 MAX_TRACES = 512
-MAX_SPANS = 4096
+MAX_BYTES = 8 * 1024 * 1024
+# One trace may hold at most this share of MAX_BYTES before it is given up.
+MAX_TRACE_SHARE = 0.5
+# What a held span costs beyond its text: measured with tracemalloc on the SDK's spans (a query
+# span with four attributes, a server span with ten: about 2.9 KB each), rounded down.
+SPAN_OVERHEAD_BYTES = 2800
+EVENT_OVERHEAD_BYTES = 300
 # Spans that end after their local root (a background task's) still follow a kept trace.
 REMEMBERED_KEPT = 1024
 
@@ -51,10 +63,38 @@ def failed(span: ReadableSpan) -> bool:
     return False
 
 
+def held_bytes(span: ReadableSpan) -> int:
+    """An estimate of the memory a held span takes: a fixed overhead plus its text."""
+    size = SPAN_OVERHEAD_BYTES + len(span.name) + _attributes_bytes(span.attributes)
+    for event in span.events:
+        size += EVENT_OVERHEAD_BYTES + len(event.name) + _attributes_bytes(event.attributes)
+    for link in span.links:
+        size += EVENT_OVERHEAD_BYTES + _attributes_bytes(link.attributes)
+    return size
+
+
+def _attributes_bytes(attributes: Mapping[str, object] | None) -> int:
+    if not attributes:
+        return 0
+    size = 0
+    for key, value in attributes.items():
+        size += len(key) + _value_bytes(value)
+    return size
+
+
+def _value_bytes(value: object) -> int:
+    if isinstance(value, (str, bytes)):
+        return len(value)
+    if isinstance(value, (tuple, list)):
+        return sum(_value_bytes(item) for item in value)
+    return 8
+
+
 @dataclass
 class _Trace:
     root_span_id: int
     spans: list[ReadableSpan] = field(default_factory=list)
+    bytes: int = 0
     failed: bool = False
 
 
@@ -68,15 +108,16 @@ class TailSamplingProcessor(SpanProcessor):
         keep_errors: bool,
         slower_than: float | None,
         max_traces: int = MAX_TRACES,
-        max_spans: int = MAX_SPANS,
+        max_bytes: int = MAX_BYTES,
     ) -> None:
         self._batch = batch
         self._keep_errors = keep_errors
         self._slower_than_ns = None if slower_than is None else int(slower_than * 1e9)
         self._max_traces = max_traces
-        self._max_spans = max_spans
+        self._max_bytes = max_bytes
+        self._max_trace_bytes = int(max_bytes * MAX_TRACE_SHARE)
         self._pending: OrderedDict[int, _Trace] = OrderedDict()
-        self._held = 0
+        self.held_bytes = 0
         self._kept: OrderedDict[int, None] = OrderedDict()
         self._lock = threading.Lock()
         self._warned = False
@@ -98,7 +139,7 @@ class TailSamplingProcessor(SpanProcessor):
         given_up = 0
         with self._lock:
             while len(self._pending) >= self._max_traces:
-                given_up += self._give_up_oldest()
+                given_up += self._give_up(self._oldest_unfailed())
             self._pending[context.trace_id] = _Trace(context.span_id)
         self._count(given_up)
 
@@ -110,6 +151,7 @@ class TailSamplingProcessor(SpanProcessor):
             self._batch.on_end(span)
             return
         span_failed = self._keep_errors and failed(span)
+        size = held_bytes(span)
         given_up = 0
         release: list[ReadableSpan] = []
         with self._lock:
@@ -119,7 +161,7 @@ class TailSamplingProcessor(SpanProcessor):
                     release.append(span)
             elif context.span_id == trace.root_span_id:
                 del self._pending[context.trace_id]
-                self._held -= len(trace.spans)
+                self.held_bytes -= trace.bytes
                 if trace.failed or span_failed or self._slow(span):
                     release.extend(trace.spans)
                     release.append(span)
@@ -128,11 +170,7 @@ class TailSamplingProcessor(SpanProcessor):
                         self._kept.popitem(last=False)
             else:
                 trace.failed = trace.failed or span_failed
-                while self._held >= self._max_spans and context.trace_id in self._pending:
-                    given_up += self._give_up_oldest()
-                if context.trace_id in self._pending:
-                    trace.spans.append(span)
-                    self._held += 1
+                given_up += self._hold(context.trace_id, trace, span, size)
         self._count(given_up)
         for kept in release:
             self._batch.on_end(_sampled(kept))
@@ -142,9 +180,39 @@ class TailSamplingProcessor(SpanProcessor):
             return False
         return root.end_time - root.start_time > self._slower_than_ns
 
-    def _give_up_oldest(self) -> int:
-        _, oldest = self._pending.popitem(last=False)
-        self._held -= len(oldest.spans)
+    def _hold(self, trace_id: int, trace: _Trace, span: ReadableSpan, size: int) -> int:
+        """Holds `span`, giving up traces to stay within the bounds; returns how many."""
+        if trace.bytes + size > self._max_trace_bytes:
+            return self._give_up(trace_id)
+        given_up = 0
+        while self.held_bytes + size > self._max_bytes:
+            victim = self._largest_unfailed()
+            given_up += self._give_up(victim)
+            if victim == trace_id:
+                return given_up
+        trace.spans.append(span)
+        trace.bytes += size
+        self.held_bytes += size
+        return given_up
+
+    def _oldest_unfailed(self) -> int:
+        return next(
+            (trace_id for trace_id, trace in self._pending.items() if not trace.failed),
+            next(iter(self._pending)),
+        )
+
+    def _largest_unfailed(self) -> int:
+        # A scan of at most max_traces entries, only when the byte bound is reached.
+        return max(self._pending, key=lambda trace_id: self._value(self._pending[trace_id]))
+
+    @staticmethod
+    def _value(trace: _Trace) -> tuple[bool, int]:
+        # Unfailed before failed, then the largest first.
+        return (not trace.failed, trace.bytes)
+
+    def _give_up(self, trace_id: int) -> int:
+        trace = self._pending.pop(trace_id)
+        self.held_bytes -= trace.bytes
         return 1
 
     def _count(self, given_up: int) -> None:
@@ -155,18 +223,18 @@ class TailSamplingProcessor(SpanProcessor):
         if not self._warned:
             self._warned = True
             logger.warning(
-                "Connect's tail sampling held as many undecided traces as it may (%d traces, "
-                "%d spans) and gave up the oldest: they are not exported even if they fail. "
-                "The %s metric counts them.",
+                "Connect's tail sampling held as much as it may (%d undecided traces, %d MiB, "
+                "at most half of it for one trace) and gave up traces that had not failed: they "
+                "are not exported even if they fail later. The %s metric counts them.",
                 self._max_traces,
-                self._max_spans,
+                self._max_bytes // (1024 * 1024),
                 DROPPED_METRIC,
             )
 
     def shutdown(self) -> None:
         with self._lock:
             self._pending.clear()
-            self._held = 0
+            self.held_bytes = 0
         self._batch.shutdown()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
