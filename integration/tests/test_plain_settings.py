@@ -11,7 +11,9 @@ from connect_testkit.scripts import clean_environ
 
 SECRETS = {
     "PLAIN_CONNECT_EXPORT_TOKEN": "tok-plain-settings-secret",
+    # plain.connect 0.5's name and 0.6's for one setting: both declared, both masked.
     "PLAIN_CONNECT_PAGEVIEWS_IDENTITY_KEY": "plain-settings-identity-key",
+    "PLAIN_CONNECT_SECRET_KEY": "plain-settings-identity-key",
 }
 
 
@@ -34,3 +36,4 @@ def test_plain_lists_every_connect_setting_and_masks_the_secrets() -> None:
         assert variable in rows[name] and "********" in rows[name]
         assert value not in result.stdout
     assert "CONNECT_EXPORT_URL" in rows and "CONNECT_PAGEVIEWS_URL" in rows
+    assert "CONNECT_PAGEVIEWS_PUBLIC_TOKEN" in rows and "CONNECT_PAGEVIEWS_TOKEN" in rows

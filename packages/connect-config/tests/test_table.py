@@ -120,3 +120,76 @@ def test_markdown_lists_every_setting_with_what_it_accepts() -> None:
     table = TABLE.markdown()
     assert "| `CONNECT_RATE` | `1.0` | a number from 0 to 1 |" in table
     assert "Secret: never shown" in table.splitlines()[2]
+
+
+@dataclass(frozen=True, repr=False)
+class Renamed(SettingsBase):
+    identity_key: str
+    public_token: str
+
+
+RENAMED = SettingsTable(
+    "renamed",
+    (
+        Setting("IDENTITY_KEY", p.line, "", "Renamed once.", secret=True, aliases=("SECRET_KEY",)),
+        Setting("PUBLIC_TOKEN", p.token, "", "Renamed twice.", aliases=("NEW_TOKEN", "MID_TOKEN")),
+    ),
+    Renamed,
+)
+
+
+@pytest.mark.parametrize(
+    "sources",
+    [
+        {"keywords": {"secret_key": "s"}},
+        {"keywords": {"IDENTITY_KEY": "s"}},
+        {"environ": {"CONNECT_SECRET_KEY": "s"}},
+        {"environ": {"PLAIN_CONNECT_SECRET_KEY": "s"}},
+        {"environ": {"CONNECT_IDENTITY_KEY": "s"}},
+        {"framework": {"CONNECT_SECRET_KEY": "s"}},
+        {"framework": {"CONNECT_IDENTITY_KEY": "s"}},
+    ],
+)
+def test_every_name_of_a_setting_is_read_everywhere(sources: dict[str, dict[str, str]]) -> None:
+    resolved = RENAMED.resolve(
+        sources.get("keywords"), sources.get("framework"), None, sources.get("environ", {})
+    )
+    assert resolved.identity_key == "s"
+
+
+def test_two_names_with_different_values_name_both() -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        RENAMED.resolve(
+            framework={"CONNECT_IDENTITY_KEY": "s3cr3t-1"},
+            environ={"CONNECT_SECRET_KEY": "s3cr3t-2"},
+        )
+    message = str(raised.value)
+    assert "environment variable CONNECT_SECRET_KEY" in message
+    assert "setting CONNECT_IDENTITY_KEY" in message
+    assert "s3cr3t" not in message, "a secret is never shown"
+    with pytest.raises(ConfigurationError, match=r"mid_token and keyword argument public_token"):
+        RENAMED.resolve({"mid_token": "a", "public_token": "b"}, environ={})
+
+
+def test_two_names_with_the_same_value_agree() -> None:
+    environ = {"CONNECT_SECRET_KEY": "same", "PLAIN_CONNECT_IDENTITY_KEY": "same"}
+    assert RENAMED.resolve(environ=environ).identity_key == "same"
+
+
+def test_one_name_in_two_places_keeps_the_usual_precedence() -> None:
+    resolved = RENAMED.resolve(
+        framework={"CONNECT_SECRET_KEY": "settings"}, environ={"CONNECT_SECRET_KEY": "env"}
+    )
+    assert resolved.identity_key == "env"
+
+
+def test_every_name_is_documented_and_read_from_frameworks() -> None:
+    table = RENAMED.markdown()
+    assert "`CONNECT_NEW_TOKEN`<br>`CONNECT_MID_TOKEN`<br>`CONNECT_PUBLIC_TOKEN`" in table
+    assert "Preferred name: `CONNECT_NEW_TOKEN`" in table
+    assert "`PLAIN_CONNECT_MID_TOKEN`" in table
+    read = RENAMED.framework_values(lambda name: name.lower())
+    assert set(read) == {
+        "CONNECT_SECRET_KEY", "CONNECT_IDENTITY_KEY",
+        "CONNECT_NEW_TOKEN", "CONNECT_MID_TOKEN", "CONNECT_PUBLIC_TOKEN",
+    }  # fmt: skip

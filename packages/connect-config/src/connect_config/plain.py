@@ -1,9 +1,10 @@
 """Declares a package's settings to Plain, from its table.
 
-A package's `default_settings` module calls `declare(globals(), TABLE)`: each `CONNECT_<NAME>`
-becomes a Plain setting (so `app/settings.py` and `PLAIN_CONNECT_<NAME>` work the Plain way),
-typed for Plain's checks and marked `Secret[...]` where the table says so, which masks it in
-Plain's settings display. Each is None: "not set in Plain", so the table's own precedence decides.
+A package's `default_settings` module calls `declare(globals(), TABLE)`: each `CONNECT_<NAME>`,
+under every name the setting has, becomes a Plain setting (so `app/settings.py` and
+`PLAIN_CONNECT_<NAME>` work the Plain way), typed for Plain's checks and marked `Secret[...]`
+where the table says so, which masks it in Plain's settings display. Each is None: "not set in
+Plain", so the table's own precedence decides.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ def declare(namespace: dict[str, Any], table: SettingsTable[Any]) -> None:
 
     annotations: dict[str, Any] = namespace.setdefault("__annotations__", {})
     for setting in table.settings:
-        namespace[setting.framework_name] = None
         kind: Any = setting.kind | None
-        annotations[setting.framework_name] = Secret[kind] if setting.secret else kind
+        for name in setting.framework_names:
+            namespace[name] = None
+            annotations[name] = Secret[kind] if setting.secret else kind

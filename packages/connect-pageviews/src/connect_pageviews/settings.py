@@ -42,15 +42,18 @@ TABLE = SettingsTable(
             "PAGEVIEWS_TOKEN",
             p.token,
             "",
-            "Public token of the page-view endpoint. The tag renders nothing until it is set.",
+            "Public token of the page-view endpoint. The tag renders nothing until it is set. "
+            "plain.connect 0.10 renamed it; both names work.",
+            aliases=("PAGEVIEWS_PUBLIC_TOKEN",),
         ),
         Setting(
             "PAGEVIEWS_IDENTITY_KEY",
             p.secret(MIN_IDENTITY_KEY_LENGTH),
             "",
             "Secret for encrypting the signed-in user's id into the identity token. "
-            "Empty: page views carry no user.",
+            "Empty: page views carry no user. plain.connect 0.6 renamed it; both names work.",
             secret=True,
+            aliases=("SECRET_KEY",),
         ),
         Setting(
             "PAGEVIEWS_URL",
