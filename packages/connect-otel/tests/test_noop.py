@@ -34,8 +34,9 @@ print(json.dumps({
         {},
         {"CONNECT_EXPORT_TOKEN": "t", "CONNECT_EXPORT_ENABLED": "false"},
         {"CONNECT_EXPORT_TOKEN": "t", "OTEL_SDK_DISABLED": "true"},
+        {"CONNECT_EXPORT_TOKEN": "t", "PLAIN_TEST_RUNNING": "1"},
     ],
-    ids=["no token", "export disabled", "OTEL_SDK_DISABLED"],
+    ids=["no token", "export disabled", "OTEL_SDK_DISABLED", "Plain's test runner"],
 )
 def test_inactive_configure_installs_and_starts_nothing(env: dict[str, str]) -> None:
     state = json.loads(run_python(PROBE, env).stdout)

@@ -7,16 +7,20 @@ loaded. The pipeline itself lives in `_pipeline`, imported only when export is o
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from connect_config.parsers import boolean
+from connect_otel._test_runs import test_run
 from connect_otel.settings import Settings, resolve
 
 if TYPE_CHECKING:
     from connect_otel._pipeline import Pipeline
+
+logger = logging.getLogger("connect_otel")
 
 _lock = threading.Lock()
 _decided = False
@@ -39,8 +43,9 @@ def activate(
     """Resolves the settings and, when export is on, installs the pipeline.
 
     Returns the settings when export is active and None when it is not (no token, export
-    disabled, or OTEL_SDK_DISABLED). Raises `ConfigurationError` for a bad value. Later calls
-    return the first call's result; they only add `extra_loggers` to the log bridge.
+    disabled, OTEL_SDK_DISABLED, or a test run without CONNECT_EXPORT_IN_TESTS). Raises
+    `ConfigurationError` for a bad value. Later calls return the first call's result; they only
+    add `extra_loggers` to the log bridge.
     `self_traced` names libraries the framework traces itself (Plain's queries), which Connect
     then leaves alone.
     """
@@ -48,7 +53,7 @@ def activate(
     with _lock:
         if not _decided:
             settings = resolve(overrides, framework, framework_defaults)
-            if settings.active and not _sdk_disabled():
+            if settings.active and not _sdk_disabled() and not _skipped_as_test_run(settings):
                 from connect_otel._pipeline import Pipeline
 
                 _pipeline = Pipeline.install(settings, self_traced)
@@ -83,6 +88,15 @@ def shutdown(timeout: float = 5.0) -> None:
         pipeline, _pipeline = _pipeline, None
     if pipeline is not None:
         pipeline.shutdown(timeout)
+
+
+def _skipped_as_test_run(settings: Settings) -> bool:
+    reason = None if settings.export_in_tests else test_run()
+    if reason is not None:
+        logger.info(
+            "Connect is not exporting: %s (CONNECT_EXPORT_IN_TESTS=true exports from tests)", reason
+        )
+    return reason is not None
 
 
 def _sdk_disabled() -> bool:

@@ -23,6 +23,7 @@ class Settings(SettingsBase):
     """What `connect_otel.active_settings()` returns; its repr masks the token."""
 
     export_enabled: bool
+    export_in_tests: bool
     export_url: str
     export_token: str
     trace_sample_rate: float
@@ -73,6 +74,15 @@ TABLE = SettingsTable(
     "connect-otel",
     (
         Setting("EXPORT_ENABLED", p.boolean, True, "Master switch for OTLP export.", kind=bool),
+        Setting(
+            "EXPORT_IN_TESTS",
+            p.boolean,
+            False,
+            "Export from test runs too: Plain's test runner (`PLAIN_TEST_RUNNING`), pytest in "
+            "the app's process, Django's `test` command. Off: a test run exports nothing, "
+            "whatever the token.",
+            kind=bool,
+        ),
         Setting(
             "EXPORT_URL",
             p.base_url,
