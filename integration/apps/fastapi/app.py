@@ -22,6 +22,9 @@ SPA_JS = (Path(__file__).parents[1] / "shared" / "spa.js").read_text()
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>{{ title }}</title></head>
 <body><nav><a href="/">Home</a> <a href="/items/42">Item 42</a> <a href="/spa">App</a>
 <a href="/login">Log in</a></nav><main id="view">{{ body|safe }}</main>
+{% if support %}<form method="post" action="{{ connect_support_url('plain_sf_example') }}">
+<input name="email"><textarea name="message"></textarea>{% connect_support_fields %}
+<button>Send</button></form>{% endif %}
 {% connect_pageviews %}</body></html>"""
 
 app = FastAPI(title="fastapi_example")
@@ -51,8 +54,9 @@ query("INSERT OR IGNORE INTO users VALUES (7303, 'ada', 'lovelace')")
 query("INSERT OR IGNORE INTO items VALUES (42, 'towel')")
 
 
-def page(request: Request, title: str, body: str) -> HTMLResponse:
-    return templates.TemplateResponse(request, "page.html", {"title": title, "body": body})
+def page(request: Request, title: str, body: str, support: bool = False) -> HTMLResponse:
+    context = {"title": title, "body": body, "support": support}
+    return templates.TemplateResponse(request, "page.html", context)
 
 
 @app.get("/")
@@ -110,6 +114,11 @@ def login(request: Request, username: str = Form(), password: str = Form()) -> R
         return login_form(request)
     request.session["user_id"], request.session["username"] = rows[0]
     return RedirectResponse("/", status_code=303)
+
+
+@app.get("/support")
+def support(request: Request) -> HTMLResponse:
+    return page(request, "Support", "<h1>Write to us</h1>", support=True)
 
 
 @app.get("/health")

@@ -28,6 +28,9 @@ connect_pageviews.flask.init_app(app)
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>{{ title }}</title></head>
 <body><nav><a href="/">Home</a> <a href="/items/42">Item 42</a> <a href="/spa">App</a>
 <a href="/login">Log in</a></nav><main id="view">{{ body|safe }}</main>
+{% if support %}<form method="post" action="{{ connect_support_url('plain_sf_example') }}">
+<input name="email"><textarea name="message"></textarea>{% connect_support_fields %}
+<button>Send</button></form>{% endif %}
 {% connect_pageviews %}</body></html>"""
 
 
@@ -61,8 +64,8 @@ def load_user(user_id: str) -> User | None:
     return User(int(rows[0][0]), str(rows[0][1])) if rows else None  # type: ignore[call-overload]
 
 
-def page(title: str, body: str) -> str:
-    return render_template_string(PAGE, title=title, body=body)
+def page(title: str, body: str, support: bool = False) -> str:
+    return render_template_string(PAGE, title=title, body=body, support=support)
 
 
 @app.get("/")
@@ -119,6 +122,11 @@ def login() -> str | Response:
         "<button>Log in</button></form>"
     )
     return page("Log in", form)
+
+
+@app.get("/support")
+def support() -> str:
+    return page("Support", "<h1>Write to us</h1>", support=True)
 
 
 @app.get("/health")

@@ -1,5 +1,5 @@
-"""Browser-side test support: Debian's Chromium under Playwright, and a tiny site that serves
-pages carrying the beacon bundle."""
+"""Browser-side test support: Debian's Chromium under Playwright, a tiny site that serves
+pages carrying the beacon bundle, and an endpoint that records posted support forms."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from playwright.sync_api import Page
 
@@ -113,6 +114,50 @@ def serve_site() -> Iterator[Site]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield served
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class FormPost:
+    path: str
+    origin: str | None
+    fields: dict[str, list[str]]
+
+
+@dataclass
+class FormEndpoint:
+    """Records the support forms posted to it, as the support endpoint would get them."""
+
+    url: str = ""
+    posts: list[FormPost] = field(default_factory=list)
+
+
+@contextmanager
+def serve_form_endpoint() -> Iterator[FormEndpoint]:
+    endpoint = FormEndpoint()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            length = min(int(self.headers.get("Content-Length") or 0), 64 * 1024)
+            fields = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
+            endpoint.posts.append(FormPost(self.path, self.headers.get("Origin"), fields))
+            body = b"<!doctype html><title>Thanks</title><p>Thanks</p>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    endpoint.url = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield endpoint
     finally:
         server.shutdown()
         server.server_close()

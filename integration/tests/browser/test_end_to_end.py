@@ -4,6 +4,9 @@ telemetry and the page views."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,8 +14,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext
 
+from connect_integration.browser import FormEndpoint, serve_form_endpoint
 from connect_integration.examples import EXAMPLES, ExampleApp
 from connect_pageviews import decrypt_identity
+from connect_pageviews.support import HONEYPOT_FIELD, IDENTITY_FIELD, RENDER_TOKEN_FIELD
 from connect_testkit.receiver import Receiver, Span
 from connect_testkit.servers import Server
 
@@ -25,6 +30,7 @@ class Running:
     example: ExampleApp
     server: Server
     receiver: Receiver
+    forms: FormEndpoint
 
     def views(self, count: int) -> list[dict[str, Any]]:
         self.receiver.wait_for(lambda r: len(r.pageviews()) >= count, timeout=15)
@@ -55,8 +61,9 @@ def running(
         postgres = postgres_server()
         env["DATABASE_URL"] = postgres.__enter__()
         request.addfinalizer(lambda: postgres.__exit__(None, None, None))
-    with Receiver(token=TOKEN) as receiver:
+    with Receiver(token=TOKEN) as receiver, serve_form_endpoint() as forms:
         env.update(
+            CONNECT_CLOUD_URL=forms.url,
             CONNECT_EXPORT_URL=receiver.url,
             CONNECT_EXPORT_TOKEN=TOKEN,
             CONNECT_PAGEVIEWS_TOKEN="pv_e2e",
@@ -67,7 +74,7 @@ def running(
         )
         database = tmp_path_factory.mktemp(example.name) / "example.sqlite3"
         with example.run(database, **env) as server:
-            yield Running(example, server, receiver)
+            yield Running(example, server, receiver, forms)
 
 
 @pytest.fixture
@@ -145,3 +152,36 @@ def test_the_app_keeps_serving_when_the_endpoints_are_down(
     app.receiver.set_fault(None)
     page.goto(app.server.url + "/items/7")
     assert app.server_span("/items/7").attributes["http.response.status_code"] == 200
+
+
+def test_a_support_form_reaches_its_endpoint_with_tokens_that_verify(
+    context: BrowserContext, app: Running
+) -> None:
+    page = context.new_page()
+    page.goto(app.server.url + "/login")
+    page.fill("input[name=username]", "ada")
+    page.fill("input[name=password]", "lovelace")
+    page.click("button")
+    page.wait_for_url(app.server.url + "/")
+    app.forms.posts.clear()
+    page.goto(app.server.url + "/support")
+    page.fill("input[name=email]", "ada@example.com")
+    page.fill("textarea[name=message]", "The towel is missing.")
+    page.click("text=Send")
+    page.wait_for_url(app.forms.url + "/forms/plain_sf_example")
+    (post,) = app.forms.posts
+    assert post.path == "/forms/plain_sf_example"
+    assert post.origin == app.server.url, "a cross-origin POST must not say Origin: null"
+    fields = {name: values[0] for name, values in post.fields.items()}
+    assert fields["message"] == "The towel is missing."
+    assert fields[HONEYPOT_FIELD] == ""
+    assert verifies(fields[RENDER_TOKEN_FIELD], IDENTITY_KEY)
+    assert decrypt_identity(fields[IDENTITY_FIELD], IDENTITY_KEY) == app.example.user_id
+
+
+def verifies(token: str, secret: str) -> bool:
+    seconds, _, digest = token.partition(".")
+    expected = hmac.new(secret.encode(), f"render-token:{seconds}".encode(), hashlib.sha256)
+    return (
+        hmac.compare_digest(digest, expected.hexdigest()) and abs(int(seconds) - time.time()) < 60
+    )

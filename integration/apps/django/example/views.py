@@ -14,8 +14,8 @@ log = logging.getLogger("django_example.views")
 SPA_JS = (Path(__file__).parents[2] / "shared" / "spa.js").read_text()
 
 
-def page(request: HttpRequest, title: str, body: str) -> HttpResponse:
-    return render(request, "page.html", {"title": title, "body": body})
+def page(request: HttpRequest, title: str, body: str, support: bool = False) -> HttpResponse:
+    return render(request, "page.html", {"title": title, "body": body, "support": support})
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -64,6 +64,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
         "<button>Log in</button></form>"
     )
     return page(request, "Log in", form)
+
+
+def support(request: HttpRequest) -> HttpResponse:
+    return page(request, "Support", "<h1>Write to us</h1>", support=True)
 
 
 def health(request: HttpRequest) -> HttpResponse:

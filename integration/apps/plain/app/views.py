@@ -19,13 +19,15 @@ SPA_JS = (Path(__file__).parents[2] / "shared" / "spa.js").read_text()
 class PageView(TemplateView):
     template_name = "page.html"
     title = ""
+    support = False
 
     def body(self) -> str:
         return ""
 
     def get_template_context(self) -> dict[str, Any]:
         body = self.body()  # may set the title
-        return {**super().get_template_context(), "title": self.title, "body": body}
+        context = {"title": self.title, "body": body, "support": self.support}
+        return {**super().get_template_context(), **context}
 
 
 class HomeView(PageView):
@@ -91,6 +93,21 @@ class LoginView(PageView):
             return self.get()
         login(self.request, user)
         return RedirectResponse("/", status_code=303)
+
+
+class SupportView(PageView):
+    title = "Support"
+    support = True
+
+    def body(self) -> str:
+        return "<h1>Write to us</h1>"
+
+    def get(self) -> Response:
+        response = super().get()
+        # Plain's default Referrer-Policy, same-origin, makes the browser send `Origin: null`
+        # with a cross-origin form post, and the support endpoint refuses those.
+        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        return response
 
 
 class HealthView(View):

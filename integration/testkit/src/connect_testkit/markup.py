@@ -1,4 +1,5 @@
-"""Reading the page-view tag back out of rendered HTML: the one parser the tests share."""
+"""Reading the page-view tag and the support form's fields back out of rendered HTML: the one
+parser the tests share."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from html.parser import HTMLParser
 class Page:
     # Each <script>'s attributes; a bare attribute (`async`) has the value "".
     scripts: list[dict[str, str]] = field(default_factory=list)
+    # Each <input>'s attributes, likewise.
+    inputs: list[dict[str, str]] = field(default_factory=list)
     # The text between tags (an inline script's body among it).
     text: list[str] = field(default_factory=list)
     # Every other element's tag name, in order: markup that escaped an attribute shows here.
@@ -23,6 +26,8 @@ def parse(html: str) -> Page:
         def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
             if tag == "script":
                 page.scripts.append({name: value or "" for name, value in attrs})
+            elif tag == "input":
+                page.inputs.append({name: value or "" for name, value in attrs})
             else:
                 page.other_tags.append(tag)
 

@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 
 from connect_pageviews.identity import user_id_text
 from connect_pageviews.settings import PageviewsSettings
-from connect_pageviews.tag import render_tag
+from connect_pageviews.support import render_support_fields, render_token
+from connect_pageviews.tag import identity_token, render_tag
 
 logger = logging.getLogger("connect_pageviews")
 
@@ -41,10 +42,7 @@ def tag_for_request(
     """
     if not settings.enabled:
         return ""
-    user_id = None
-    if settings.pageviews_identity_key and request is not None:
-        lookup = settings.pageviews_user_id or user_lookup
-        user_id = _guarded("finding the signed-in user", lambda: _user_text(lookup(request)))
+    user_id = _signed_in_user(settings, request, user_lookup)
     source = None
     if script_src is not None and not settings.pageviews_inline:
         source = _guarded("finding the bundle's static URL", lambda: script_src(request))
@@ -57,6 +55,29 @@ def tag_for_request(
     except Exception:
         logger.exception("connect_pageviews: rendering the tag failed; the page has none")
         return ""
+
+
+def support_fields_for_request(
+    settings: PageviewsSettings, request: Any, *, user_lookup: UserLookup
+) -> str:
+    """The support form's three hidden inputs for `request`. Never raises: without a secret, or
+    when the user cannot be found, the tokens are empty and the form still submits."""
+    try:
+        user_id = _signed_in_user(settings, request, user_lookup)
+        identity = identity_token(settings, user_id, "the support form is sent without its user")
+        return render_support_fields(render_token(settings.pageviews_identity_key), identity)
+    except Exception:
+        logger.exception("connect_pageviews: rendering the support fields failed")
+        return render_support_fields("", "")
+
+
+def _signed_in_user(
+    settings: PageviewsSettings, request: Any, user_lookup: UserLookup
+) -> str | None:
+    if not settings.pageviews_identity_key or request is None:
+        return None
+    lookup = settings.pageviews_user_id or user_lookup
+    return _guarded("finding the signed-in user", lambda: _user_text(lookup(request)))
 
 
 def route_of(request: Any) -> str | None:

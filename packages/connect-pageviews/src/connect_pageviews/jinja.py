@@ -1,4 +1,5 @@
-"""`{% connect_pageviews %}` for Jinja2 (Flask, FastAPI/Starlette, any Jinja app).
+"""`{% connect_pageviews %}` for Jinja2 (Flask, FastAPI/Starlette, any Jinja app), and the
+support form's `{% connect_support_fields %}` and `connect_support_url("<id>")`.
 
 Add the extension `connect_pageviews.jinja.PageviewsExtension` and render templates with
 `request` in the context: it reads the settings from the environment and embeds the bundle
@@ -16,18 +17,20 @@ from jinja2.parser import Parser
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from connect_pageviews._request import ScriptSource, tag_for_request
+from connect_pageviews._request import ScriptSource, support_fields_for_request, tag_for_request
 from connect_pageviews._startup import announce
 from connect_pageviews.settings import PageviewsSettings, resolve
+from connect_pageviews.support import support_url
 
 
 class PageviewsExtension(Extension):
-    tags = {"connect_pageviews"}  # noqa: RUF012 (Jinja reads it as declared on Extension)
+    tags = {"connect_pageviews", "connect_support_fields"}  # noqa: RUF012 (Jinja reads it as declared)
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         self.settings = self.initial_settings()
         self.script_src: ScriptSource | None = None
+        environment.globals["connect_support_url"] = self._support_url
         announce(self.settings)
 
     def initial_settings(self) -> PageviewsSettings:
@@ -45,7 +48,11 @@ class PageviewsExtension(Extension):
         announce(settings)
 
     def parse(self, parser: Parser) -> nodes.Node:
-        lineno = next(parser.stream).lineno
+        token = next(parser.stream)
+        lineno = token.lineno
+        if token.value == "connect_support_fields":
+            fields = self.call_method("_support_fields", [nodes.ContextReference()], lineno=lineno)
+            return nodes.Output([fields], lineno=lineno)
         keywords: list[nodes.Keyword] = []
         while parser.stream.current.type != "block_end":
             if keywords:
@@ -66,6 +73,15 @@ class PageviewsExtension(Extension):
             nonce=nonce,
         )
         return Markup(html)  # every value in it is escaped by render_tag
+
+    def _support_fields(self, context: Context) -> Markup:
+        html = support_fields_for_request(
+            self.settings, context.get("request"), user_lookup=self.default_user_lookup
+        )
+        return Markup(html)  # every value in it is escaped by render_support_fields
+
+    def _support_url(self, endpoint_id: str) -> str:
+        return support_url(self.settings.cloud_url, endpoint_id)
 
 
 def extension_of(environment: Environment) -> PageviewsExtension:

@@ -29,6 +29,7 @@ class PageviewsSettings(SettingsBase):
     pageviews_url: str
     pageviews_inline: bool
     pageviews_user_id: Callable[[Any], object] | None
+    cloud_url: str
 
     @property
     def enabled(self) -> bool:
@@ -76,6 +77,12 @@ TABLE = SettingsTable(
             "start-up), in place of the framework's own signed-in user: Django's "
             "`request.user`, Flask-Login, plain.auth. FastAPI/Starlette apps need it to attribute.",
             kind=object,
+        ),
+        Setting(
+            "CLOUD_URL",
+            p.base_url,
+            "https://plainframework.com",
+            "Base of support-form URLs: `connect_support_url(id)` is `<this>/forms/<id>`.",
         ),
     ),
     PageviewsSettings,

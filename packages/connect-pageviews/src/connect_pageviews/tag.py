@@ -41,6 +41,18 @@ def route_pattern(route: str | None) -> str:
     return route if route.startswith("/") else "/" + route
 
 
+def identity_token(settings: PageviewsSettings, user_id: object | None, fallback: str) -> str:
+    """The user's identity token, or "" without a key or a user; an id that cannot be
+    encrypted is logged (without the id: it is the user's) with `fallback`, what happens then."""
+    if not settings.pageviews_identity_key or user_id is None:
+        return ""
+    try:
+        return encrypt_identity(user_id, settings.pageviews_identity_key)
+    except ValueError as error:
+        logger.warning("connect_pageviews: %s: %s", fallback, error)
+        return ""
+
+
 def render_tag(
     settings: PageviewsSettings,
     *,
@@ -57,15 +69,7 @@ def render_tag(
     """
     if not settings.enabled:
         return ""
-    identity = ""
-    if settings.pageviews_identity_key and user_id is not None:
-        try:
-            identity = encrypt_identity(user_id, settings.pageviews_identity_key)
-        except ValueError as error:
-            # The id itself is never logged: it is the user's.
-            logger.warning(
-                "connect_pageviews: the page view is counted without its user: %s", error
-            )
+    identity = identity_token(settings, user_id, "the page view is counted without its user")
     attributes: dict[str, str | None] = {
         "data-token": settings.pageviews_token,
         "data-pageviews-url": settings.pageviews_url,
