@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import contextvars
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from opentelemetry import context as otel_context
@@ -81,7 +82,7 @@ class GuardedPropagator(TextMapPropagator):
         context: Context | None = None,
         getter: Getter[CarrierT] = default_getter,
     ) -> Context:
-        if self._trusted.every or _caller_is_trusted(carrier, self._trusted):
+        if self._trusted.every or _judged(_caller_is_trusted, carrier, self._trusted):
             return self.delegate.extract(carrier, context, getter)
         base = context if context is not None else Context()
         brought = self.delegate.extract(carrier, Context(), getter)
@@ -96,7 +97,7 @@ class GuardedPropagator(TextMapPropagator):
         context: Context | None = None,
         setter: Setter[CarrierT] = default_setter,
     ) -> None:
-        if self._targets.every or _sender_may_propagate(context, self._targets):
+        if self._targets.every or _judged(_sender_may_propagate, context, self._targets):
             self.delegate.inject(carrier, context, setter)
 
     @property
@@ -121,6 +122,15 @@ def note_unrecorded_span(
     """Called by the sampler for each span it does not record."""
     allowed = kind is not SpanKind.CLIENT or _destination_allowed(attributes, targets)
     _unrecorded_verdict.set((trace_id, allowed))
+
+
+def _judged(rule: Callable[[Any, Any], bool], subject: object, setting: object) -> bool:
+    """A rule's answer; a carrier it cannot read is refused, and the request goes on."""
+    try:
+        return rule(subject, setting)
+    except Exception:
+        logger.debug("Connect could not judge trace context; treated as untrusted", exc_info=True)
+        return False
 
 
 def _caller_is_trusted(carrier: object, trusted: TrustedNetworks) -> bool:
