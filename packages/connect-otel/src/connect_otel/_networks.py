@@ -6,8 +6,7 @@ Standard library only: the settings table parses with these before any OpenTelem
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 
 from connect_config.parsers import Parser
 
@@ -76,15 +75,27 @@ def _items(value: object) -> list[str]:
     raise ValueError
 
 
+# Verdicts are remembered per address or host as written, up to this many of each.
+REMEMBERED = 4096
+
+
 @dataclass(frozen=True)
 class TrustedNetworks:
     """The callers whose trace context is continued; `every` keeps the SDK's behaviour."""
 
     every: bool
     networks: tuple[Network, ...]
+    _verdicts: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
-    def trusts(self, address: Address) -> bool:
-        return self.every or _contains(self.networks, address)
+    def trusts(self, written: str) -> bool:
+        """Whether an address as a peer or proxy wrote it is trusted; anything else is not."""
+        verdict = self._verdicts.get(written)
+        if verdict is None:
+            address = parse_address(written)
+            verdict = address is not None and _contains(self.networks, address)
+            if len(self._verdicts) < REMEMBERED:
+                self._verdicts[written] = verdict
+        return self.every or verdict
 
 
 def _trusted_networks(value: object) -> TrustedNetworks:
@@ -110,21 +121,27 @@ class PropagationTargets:
     internal_names: bool
     hosts: frozenset[str]
     domains: tuple[str, ...]
+    _verdicts: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def allows(self, host: str) -> bool:
-        return self.every or _allows(self, host.lower().rstrip("."))
+        if self.every:
+            return True
+        verdict = self._verdicts.get(host)
+        if verdict is None:
+            verdict = self._judge(host.lower().rstrip("."))
+            if len(self._verdicts) < REMEMBERED:
+                self._verdicts[host] = verdict
+        return verdict
 
-
-@lru_cache(maxsize=1024)
-def _allows(targets: PropagationTargets, host: str) -> bool:
-    address = parse_address(host)
-    if address is not None:
-        return _contains(targets.networks, address)
-    if host in targets.hosts or host.endswith(targets.domains):
-        return True
-    if _is_localhost(host) and _contains(targets.networks, _LOCALHOST):
-        return True
-    return targets.internal_names and ("." not in host or host.endswith(_INTERNAL_SUFFIXES))
+    def _judge(self, host: str) -> bool:
+        address = parse_address(host)
+        if address is not None:
+            return _contains(self.networks, address)
+        if host in self.hosts or host.endswith(self.domains):
+            return True
+        if _is_localhost(host) and _contains(self.networks, _LOCALHOST):
+            return True
+        return self.internal_names and ("." not in host or host.endswith(_INTERNAL_SUFFIXES))
 
 
 _LOCALHOST = ipaddress.ip_address("127.0.0.1")
@@ -171,6 +188,5 @@ propagation_targets = Parser(
 )
 
 
-@lru_cache(maxsize=1024)
 def _contains(networks: tuple[Network, ...], address: Address) -> bool:
     return any(address in network for network in networks)

@@ -36,7 +36,7 @@ from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
 from opentelemetry.trace import SpanContext, SpanKind
 from opentelemetry.util.types import Attributes
 
-from connect_otel._networks import PropagationTargets, TrustedNetworks, parse_address
+from connect_otel._networks import PropagationTargets, TrustedNetworks
 from connect_otel.settings import Settings
 
 logger = logging.getLogger("connect_otel")
@@ -137,11 +137,7 @@ def _caller_is_trusted(carrier: object, trusted: TrustedNetworks) -> bool:
     addresses = _caller_addresses(carrier)
     if addresses is None:
         return True
-    for text in addresses:
-        address = parse_address(text)
-        if address is None or not trusted.trusts(address):
-            return False
-    return True
+    return all(trusted.trusts(address) for address in addresses)
 
 
 def _caller_addresses(carrier: object) -> list[str] | None:
