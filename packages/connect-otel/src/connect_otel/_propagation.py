@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextvars
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from opentelemetry import context as otel_context
@@ -45,8 +45,17 @@ _BROUGHT_KEY = otel_context.create_key("connect-untrusted-parent")
 UNTRUSTED_LINK_ATTRIBUTES = {"connect.link.reason": "untrusted_parent"}
 _DESTINATION_KEYS = ("url.full", "http.url", "server.address", "net.peer.name")
 
-# What the sampler decided about the last span it did not record, for the inject under it.
-_unrecorded_verdict: contextvars.ContextVar[tuple[int, bool] | None] = contextvars.ContextVar(
+
+class _Verdict(NamedTuple):
+    """What the sampler decided about the last span it did not record, for the inject under it."""
+
+    trace_id: int
+    # The span it was started under: once that is current again, the verdict no longer applies.
+    parent_span_id: int
+    allowed: bool
+
+
+_unrecorded_verdict: contextvars.ContextVar[_Verdict | None] = contextvars.ContextVar(
     "connect_unrecorded_verdict", default=None
 )
 
@@ -117,11 +126,16 @@ class UntrustedParentLinker(SpanProcessor):
 
 
 def note_unrecorded_span(
-    trace_id: int, kind: SpanKind | None, attributes: Attributes, targets: PropagationTargets
+    parent_context: Context | None,
+    trace_id: int,
+    kind: SpanKind | None,
+    attributes: Attributes,
+    targets: PropagationTargets,
 ) -> None:
     """Called by the sampler for each span it does not record."""
+    parent_span_id = trace.get_current_span(parent_context).get_span_context().span_id
     allowed = kind is not SpanKind.CLIENT or _destination_allowed(attributes, targets)
-    _unrecorded_verdict.set((trace_id, allowed))
+    _unrecorded_verdict.set(_Verdict(trace_id, parent_span_id, allowed))
 
 
 def _judged(rule: Callable[[Any, Any], bool], subject: object, setting: object) -> bool:
@@ -185,8 +199,12 @@ def _sender_may_propagate(context: Context | None, targets: PropagationTargets) 
             # A job sent to the app's broker, or the app's own code injecting on purpose.
             return True
         return _destination_allowed(getattr(span, "attributes", None), targets)
+    span_context = span.get_span_context()
     verdict = _unrecorded_verdict.get()
-    return verdict is not None and verdict == (span.get_span_context().trace_id, True)
+    if verdict is None or verdict.trace_id != span_context.trace_id:
+        return False
+    # Back under the span a call started from: the app's own code is injecting.
+    return verdict.allowed or span_context.span_id == verdict.parent_span_id
 
 
 def _destination_allowed(attributes: Attributes, targets: PropagationTargets) -> bool:

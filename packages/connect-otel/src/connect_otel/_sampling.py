@@ -63,7 +63,7 @@ class ConnectSampler(Sampler):
     ) -> SamplingResult:
         result = self._decide(parent_context, trace_id, name, kind, attributes, links, trace_state)
         if result.decision is Decision.DROP and not self._targets.every:
-            note_unrecorded_span(trace_id, kind, attributes, self._targets)
+            note_unrecorded_span(parent_context, trace_id, kind, attributes, self._targets)
         return result
 
     def _decide(

@@ -229,6 +229,21 @@ def test_jobs_and_the_apps_own_injections_carry_context_unrecorded_too() -> None
             assert "traceparent" in carrier, (rate, kind)
 
 
+def test_after_a_third_party_call_the_apps_own_injection_is_sent_unrecorded_too() -> None:
+    chosen = settings(trace_sample_rate="0", trace_keep_errors="false")
+    tracer = TracerProvider(sampler=ConnectSampler(chosen)).get_tracer("test")
+    to_third_party: dict[str, str] = {}
+    own: dict[str, str] = {}
+    with tracer.start_as_current_span("GET /", kind=trace.SpanKind.SERVER):
+        with tracer.start_as_current_span(
+            "GET", kind=trace.SpanKind.CLIENT, attributes={"url.full": "https://api.stripe.com/"}
+        ):
+            guarded(chosen).inject(to_third_party)
+        guarded(chosen).inject(own)
+    assert to_third_party == {}
+    assert "traceparent" in own
+
+
 def test_a_client_span_with_no_destination_sends_nothing() -> None:
     chosen = settings()
     tracer = TracerProvider(sampler=ConnectSampler(chosen)).get_tracer("test")
