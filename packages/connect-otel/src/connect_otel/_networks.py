@@ -25,8 +25,8 @@ _RANGES: dict[str, tuple[Network, ...]] = {
         for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
     ),
 }
-# Names that public DNS never answers for: a service's short name (Docker Compose, Kubernetes)
-# and the suffixes reserved or conventional for private networks.
+# Names of the app's own network: a service's short name (Docker Compose, Kubernetes) and the
+# suffixes reserved or used by convention for private networks.
 _INTERNAL_SUFFIXES = (
     ".internal",
     ".local",
@@ -89,13 +89,15 @@ class TrustedNetworks:
 
     def trusts(self, written: str) -> bool:
         """Whether an address as a peer or proxy wrote it is trusted; anything else is not."""
+        if self.every:
+            return True
         verdict = self._verdicts.get(written)
         if verdict is None:
             address = parse_address(written)
             verdict = address is not None and _contains(self.networks, address)
             if len(self._verdicts) < REMEMBERED:
                 self._verdicts[written] = verdict
-        return self.every or verdict
+        return verdict
 
 
 def _trusted_networks(value: object) -> TrustedNetworks:
