@@ -29,7 +29,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
-from connect_otel import _exporters, _instrumentations
+from connect_otel import _exporters, _instrumentations, _propagation
 from connect_otel._logbridge import LogBridge
 from connect_otel._resource import service_resource
 from connect_otel._sampling import ConnectSampler
@@ -62,6 +62,7 @@ class Pipeline:
         if settings.scrub:
             pipeline.scrubber = Scrubber(settings.scrub_extra_patterns, settings.scrub_keep)
         pipeline._install_traces()
+        pipeline._guard_trace_context()
         pipeline._install_metrics()
         if settings.export_logs:
             pipeline._install_logs()
@@ -110,6 +111,11 @@ class Pipeline:
             return
         self.shutdowns.append(("traces", lambda seconds: processor.shutdown()))
         self.signals.append("traces")
+
+    def _guard_trace_context(self) -> None:
+        provider = trace.get_tracer_provider()
+        if "traces" in self.signals and isinstance(provider, TracerProvider):
+            _propagation.install(self.settings, provider)
 
     def _install_metrics(self) -> None:
         reader = PeriodicExportingMetricReader(

@@ -3,6 +3,9 @@
 With tail sampling on (a rate below 1.0 and a keep rule), a trace that starts here and loses the
 head draw is recorded without being sampled, so that its spans can still be kept if it fails or
 is slow; its children follow it. A remote parent's decision is never overridden.
+
+The sampler is the only place that sees the attributes of a span it does not record: it tells
+the propagator whether such a span may send trace context where it is going (_propagation.py).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from opentelemetry.trace import Link, SpanKind, get_current_span
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
+from connect_otel._propagation import note_unrecorded_span
 from connect_otel._tail_sampling import tail_sampling_on
 from connect_otel.settings import Settings
 
@@ -45,6 +49,7 @@ class ConnectSampler(Sampler):
         self._settings = settings
         self._delegate = ParentBased(TraceIdRatioBased(settings.trace_sample_rate))
         self._record_dropped_roots = tail_sampling_on(settings)
+        self._targets = settings.trace_propagation_targets
 
     def should_sample(
         self,
@@ -55,6 +60,21 @@ class ConnectSampler(Sampler):
         attributes: Attributes = None,
         links: Sequence[Link] | None = None,
         trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        result = self._decide(parent_context, trace_id, name, kind, attributes, links, trace_state)
+        if result.decision is Decision.DROP and not self._targets.every:
+            note_unrecorded_span(parent_context, trace_id, kind, attributes, self._targets)
+        return result
+
+    def _decide(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None,
+        attributes: Attributes,
+        links: Sequence[Link] | None,
+        trace_state: TraceState | None,
     ) -> SamplingResult:
         parent = get_current_span(parent_context)
         parent_span_context = parent.get_span_context()

@@ -14,6 +14,12 @@ from functools import cached_property
 from connect_config import ConfigurationError, Setting, SettingsBase, SettingsTable
 from connect_config import parsers as p
 from connect_otel._instrumentations import AUTO, NAMES
+from connect_otel._networks import (
+    PropagationTargets,
+    TrustedNetworks,
+    propagation_targets,
+    trusted_networks,
+)
 
 __all__ = ["TABLE", "ConfigurationError", "Settings", "resolve"]
 
@@ -43,6 +49,8 @@ class Settings(SettingsBase):
     scrub_keep: tuple[str, ...]
     trace_keep_errors: bool
     trace_keep_slower_than: float | None
+    trace_trusted_networks: TrustedNetworks
+    trace_propagation_targets: PropagationTargets
 
     @property
     def active(self) -> bool:
@@ -208,6 +216,22 @@ TABLE = SettingsTable(
             "Below a sample rate of 1.0, also export every trace started here whose local root "
             "took longer than this many seconds.",
             kind=float,
+        ),
+        Setting(
+            "TRACE_TRUSTED_NETWORKS",
+            trusted_networks,
+            "loopback,private",
+            "Callers whose incoming `traceparent` and `baggage` are continued. A request from "
+            "elsewhere, or with any other address in `X-Forwarded-For` or `Forwarded`, starts "
+            "a new trace linked to the one it brought, sampled at this process's rate, without "
+            "its baggage. See Trust boundaries.",
+        ),
+        Setting(
+            "TRACE_PROPAGATION_TARGETS",
+            propagation_targets,
+            "loopback,private,internal-names",
+            "Hosts that outgoing HTTP requests send `traceparent` and `baggage` to; other "
+            "hosts get neither. See Trust boundaries.",
         ),
     ),
     Settings,
