@@ -1,12 +1,15 @@
-"""Connect's settings as Plain itself shows them: declared once per package, secrets masked."""
+"""Connect's settings as Plain itself shows and checks them: declared once per package, secrets
+masked, and `plain preflight` warning when page views cannot be attributed."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pytest
 
 from connect_integration.examples import APPS, EXAMPLES
+from connect_integration.postgres import postgres_server
 from connect_testkit.scripts import clean_environ
 
 SECRETS = {
@@ -37,3 +40,26 @@ def test_plain_lists_every_connect_setting_and_masks_the_secrets() -> None:
         assert value not in result.stdout
     assert "CONNECT_EXPORT_URL" in rows and "CONNECT_PAGEVIEWS_URL" in rows
     assert "CONNECT_PAGEVIEWS_PUBLIC_TOKEN" in rows and "CONNECT_PAGEVIEWS_TOKEN" in rows
+
+
+def preflight_ids(database_url: str, **env: str) -> set[str]:
+    result = subprocess.run(
+        [EXAMPLES["plain"].python, "-m", "plain", "preflight", "--format", "json"],
+        cwd=APPS / "plain",
+        env=clean_environ(DATABASE_URL=database_url, **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    report = json.loads(result.stdout)
+    return {issue["id"] for check in report["checks"] for issue in check.get("issues", [])}
+
+
+def test_plain_preflight_warns_when_the_secret_is_missing() -> None:
+    if "plain" not in EXAMPLES:
+        pytest.skip("Plain needs Python 3.13+: integration/bin/setup makes .venv-plain")
+    token = {"PLAIN_CONNECT_PAGEVIEWS_PUBLIC_TOKEN": "pv_preflight"}
+    with postgres_server() as database_url:
+        assert "connect.secret_key_missing" in preflight_ids(database_url, **token)
+        secret = {"PLAIN_CONNECT_SECRET_KEY": "a-preflight-secret-key"}
+        assert "connect.secret_key_missing" not in preflight_ids(database_url, **token, **secret)

@@ -109,3 +109,15 @@ def test_without_the_request_context_processor_start_up_says_so_once(tmp_path: P
     assert result.stderr.count("context_processors.request is not in TEMPLATES") == 1
     quiet = run_in_django(tmp_path, "")
     assert "context_processors.request" not in quiet.stderr
+
+
+def test_the_system_check_warns_when_the_secret_is_missing(tmp_path: Path) -> None:
+    check = "from django.core.management import call_command\ncall_command('check')\n"
+    missing = run_in_django(tmp_path, check, CONNECT_PAGEVIEWS_IDENTITY_KEY=None)
+    assert "(connect.secret_key_missing)" in missing.stderr
+    assert "CONNECT_SECRET_KEY or CONNECT_PAGEVIEWS_IDENTITY_KEY is not" in missing.stderr
+    assert "connect.secret_key_missing" not in run_in_django(tmp_path, check).stderr
+    renamed = run_in_django(
+        tmp_path, check, CONNECT_PAGEVIEWS_IDENTITY_KEY=None, CONNECT_SECRET_KEY=KEY
+    )
+    assert "connect.secret_key_missing" not in renamed.stderr

@@ -9,10 +9,12 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings as configured
+from django.core import checks
 from django.core.signals import setting_changed
 
 from connect_config.frameworks import django_settings
 from connect_config.startup import warn_once
+from connect_pageviews._secret_check import CHECK_ID, secret_key_missing
 from connect_pageviews._startup import announce
 from connect_pageviews.settings import TABLE, PageviewsSettings
 
@@ -40,14 +42,25 @@ class PageviewsConfig(AppConfig):
             )
         # Tests' override_settings(CONNECT_PAGEVIEWS_...) reach the tag, as Django's do.
         setting_changed.connect(_reload, dispatch_uid="connect_pageviews.reload")
+        checks.register(_check_secret_key)
+
+
+def _check_secret_key(**kwargs: Any) -> list[checks.CheckMessage]:
+    problem = secret_key_missing(PageviewsConfig.settings)
+    if problem is None:
+        return []
+    return [checks.Warning(problem, hint="Set CONNECT_SECRET_KEY.", id=CHECK_ID)]
 
 
 def load_settings() -> None:
     PageviewsConfig.settings = TABLE.resolve(framework=TABLE.framework_values(django_settings()))
 
 
+_NAMES = frozenset(name for setting in TABLE.settings for name in setting.framework_names)
+
+
 def _reload(*, setting: str, **kwargs: Any) -> None:
-    if setting.startswith("CONNECT_PAGEVIEWS_"):
+    if setting in _NAMES:
         load_settings()
 
 

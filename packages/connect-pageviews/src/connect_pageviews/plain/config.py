@@ -11,3 +11,4 @@ class Config(PackageConfig):
 
     def ready(self) -> None:
         plain_settings()  # a bad value stops the app here, at start-up
+        from connect_pageviews.plain import preflight  # noqa: F401 (registers the check)
