@@ -127,6 +127,7 @@ def plan(pytest_args: Sequence[str], newest_ids: Sequence[str]) -> list[Step]:
     plain_python = str(python313.ENVIRONMENT_PYTHON.relative_to(ROOT))
     plain_env = {"UV_PROJECT_ENVIRONMENT": str(python313.ENVIRONMENT.relative_to(ROOT))}
     uv_run = ["uv", "run", "--frozen", "--no-sync"]
+    plain_version = python313.environment_version()
     typed = ["packages/connect-config/src", "packages/connect-otel/src"]
     typed += ["packages/connect-pageviews/src"]
     typed += ["integration/testkit/src", "integration/src"]
@@ -134,7 +135,7 @@ def plan(pytest_args: Sequence[str], newest_ids: Sequence[str]) -> list[Step]:
         Step("ruff", [*uv_run, "ruff", "check", "."]),
         Step("ruff format", [*uv_run, "ruff", "format", "--check", "."]),
         Step(
-            "mypy --strict (Python 3.13 environment: it has every framework installed)",
+            f"mypy --strict ({plain_version} environment: it has every framework installed)",
             [*uv_run, "mypy", *typed],
             env=plain_env,
         ),
@@ -150,7 +151,7 @@ def plan(pytest_args: Sequence[str], newest_ids: Sequence[str]) -> list[Step]:
     if ids:
         steps.append(
             Step(
-                "pytest, Python 3.13 environment: FastAPI 0.165+, Django 6",
+                f"pytest, {plain_version} environment (Plain): FastAPI 0.165+, Django 6",
                 [plain_python, "-m", "pytest", *options, *ids],
                 may_select_nothing=narrows(pytest_args),
             )

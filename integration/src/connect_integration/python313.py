@@ -25,6 +25,19 @@ def environment_python() -> str | None:
     return str(ENVIRONMENT_PYTHON) if ENVIRONMENT_PYTHON.exists() else None
 
 
+def environment_version() -> str:
+    """Which Python the Plain runs use, e.g. `Python 3.13.0` (3.14 when one is installed)."""
+    python = environment_python()
+    if python is None:
+        return "Python 3.13+"
+    ran = subprocess.run(
+        [python, "-c", "import platform; print(platform.python_version())"],
+        capture_output=True,
+        text=True,
+    )
+    return f"Python {ran.stdout.strip() or '3.13+'}"
+
+
 def _candidates() -> list[str]:
     found = [path for name in ("python3.14", "python3.13") if (path := shutil.which(name))]
     pyenv_root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
