@@ -62,16 +62,23 @@ def running(
         env["DATABASE_URL"] = postgres.__enter__()
         request.addfinalizer(lambda: postgres.__exit__(None, None, None))
     with Receiver(token=TOKEN) as receiver, serve_form_endpoint() as forms:
-        env.update(
-            CONNECT_CLOUD_URL=forms.url,
-            CONNECT_EXPORT_URL=receiver.url,
-            CONNECT_EXPORT_TOKEN=TOKEN,
-            CONNECT_PAGEVIEWS_TOKEN="pv_e2e",
-            CONNECT_PAGEVIEWS_IDENTITY_KEY=IDENTITY_KEY,
-            CONNECT_PAGEVIEWS_URL=receiver.beacon_url,
-            OTEL_BSP_SCHEDULE_DELAY="100",
-            OTEL_BLRP_SCHEDULE_DELAY="100",
-        )
+        settings = {
+            "CLOUD_URL": forms.url,
+            "EXPORT_URL": receiver.url,
+            "EXPORT_TOKEN": TOKEN,
+            "PAGEVIEWS_TOKEN": "pv_e2e",
+            "PAGEVIEWS_IDENTITY_KEY": IDENTITY_KEY,
+            "PAGEVIEWS_URL": receiver.beacon_url,
+        }
+        if example.name == "plain":
+            # Named as plain.connect 0.11's README names them: a Plain team switching to
+            # Connect keeps its settings as they are.
+            settings["PAGEVIEWS_PUBLIC_TOKEN"] = settings.pop("PAGEVIEWS_TOKEN")
+            settings["SECRET_KEY"] = settings.pop("PAGEVIEWS_IDENTITY_KEY")
+            env.update({f"PLAIN_CONNECT_{name}": value for name, value in settings.items()})
+        else:
+            env.update({f"CONNECT_{name}": value for name, value in settings.items()})
+        env.update(OTEL_BSP_SCHEDULE_DELAY="100", OTEL_BLRP_SCHEDULE_DELAY="100")
         database = tmp_path_factory.mktemp(example.name) / "example.sqlite3"
         with example.run(database, **env) as server:
             yield Running(example, server, receiver, forms)
