@@ -13,7 +13,7 @@ import logging
 import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import SplitResult, urlsplit
@@ -266,7 +266,9 @@ def _items(value: object) -> list[object]:
 
 
 def _patterns(value: object) -> tuple[str, ...]:
-    items: list[object] = _patterns_module.split(value) if isinstance(value, str) else _items(value)
+    items: Sequence[object] = (
+        _patterns_module.split(value) if isinstance(value, str) else _items(value)
+    )
     for item in items:
         if not isinstance(item, str) or not item.strip():
             raise ValueError
