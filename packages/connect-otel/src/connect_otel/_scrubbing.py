@@ -42,8 +42,9 @@ VALUE_KEY_PREFIXES = ("db.query.parameter.", "db.statement.parameters")
 
 # Beyond this many distinct keys (an app that puts ids into keys), decisions are not cached.
 CACHE_LIMIT = 4096
-# Texts longer than this are scrubbed each time rather than remembered.
-CACHED_TEXT_LENGTH = 2048
+# Scrubbed texts and queries are remembered (an exception's stack trace and a page's query
+# repeat), up to CACHE_LIMIT of each and this many characters in all; then each is scrubbed anew.
+REMEMBERED_CHARACTERS = 4 * 1024 * 1024
 # Users' extra patterns see at most this much of a name: a bound on any regular expression's
 # work, on top of refusing the patterns that backtrack (connect_config.parsers.patterns).
 EXTRA_PATTERN_INPUT = 256
@@ -59,6 +60,7 @@ _NAME = re.compile(r"[\w.\-]{1,256}")
 _TEXT_SEPARATORS = re.compile(r"""([\s'"<>]+)""")
 
 KEEP, REDACT, URL, QUERY, TEXT = 0, 1, 2, 3, 4
+_SCALARS = frozenset({int, float, bool, bytes})
 
 
 class Scrubber:
@@ -70,6 +72,8 @@ class Scrubber:
         self._actions: dict[str, int] = {}
         self._parameters: dict[str, bool] = {}
         self._texts: dict[str, str] = {}
+        self._queries: dict[str, str] = {}
+        self._remembered = 0
         self._resources: dict[int, tuple[Resource, Resource]] = {}
         self._lock = threading.Lock()
 
@@ -124,8 +128,15 @@ class Scrubber:
 
     def _mapping(self, mapping: Mapping[str, Any], depth: int) -> Mapping[str, Any]:
         changed: dict[str, Any] | None = None
+        actions = self._actions
         for key, value in mapping.items():
-            action = self._action(key) if isinstance(key, str) else KEEP
+            action = actions.get(key)
+            if action is None:
+                action = self._action(key) if isinstance(key, str) else KEEP
+            if action == KEEP and (
+                value.__class__ in _SCALARS or (value.__class__ is str and "@" not in value)
+            ):
+                continue
             scrubbed = self._value(action, value, depth)
             if scrubbed is not value:
                 if changed is None:
@@ -183,10 +194,27 @@ class Scrubber:
             if found is None:
                 return url
             start = found.start()
-        return url[:start] + self._query(url[start:], depth)
+        query = url[start:]
+        if depth:
+            return url[:start] + self._query(query, depth)
+        scrubbed = self._queries.get(query)
+        if scrubbed is None:
+            scrubbed = self._remember(self._queries, query, self._query(query, depth))
+        return url[:start] + scrubbed
 
     def query(self, query: str) -> str:
-        return self._query(query, 0) if "=" in query else query
+        if "=" not in query:
+            return query
+        scrubbed = self._queries.get(query)
+        if scrubbed is None:
+            scrubbed = self._remember(self._queries, query, self._query(query, 0))
+        return scrubbed
+
+    def _remember(self, memo: dict[str, str], original: str, scrubbed: str) -> str:
+        if len(memo) < CACHE_LIMIT and self._remembered + len(original) <= REMEMBERED_CHARACTERS:
+            memo[original] = scrubbed
+            self._remembered += len(original)
+        return scrubbed
 
     def _query(self, query: str, depth: int) -> str:
         parts = _PARAMETER.split(query)
@@ -209,16 +237,16 @@ class Scrubber:
 
     def text(self, text: str) -> str:
         """`text` with every URL in it scrubbed; text with no `?`, `@` or `=` is left at once."""
-        if "?" not in text and "@" not in text and "=" not in text:
+        if "@" not in text and ("=" not in text or not _PARAMETERS_START.search(text)):
             return text
         scrubbed = self._texts.get(text)
         if scrubbed is None:
             pieces = _TEXT_SEPARATORS.split(text)
             for index in range(0, len(pieces), 2):
-                pieces[index] = self.url(pieces[index])
-            scrubbed = "".join(pieces)
-            if len(text) <= CACHED_TEXT_LENGTH and len(self._texts) < CACHE_LIMIT:
-                self._texts[text] = scrubbed
+                piece = pieces[index]
+                if "=" in piece or "@" in piece:
+                    pieces[index] = self.url(piece)
+            scrubbed = self._remember(self._texts, text, "".join(pieces))
         return scrubbed
 
     def resource(self, resource: Resource) -> Resource:

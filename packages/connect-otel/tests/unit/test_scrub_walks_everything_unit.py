@@ -4,6 +4,7 @@ header tuples, metric attributes and the metric resource."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -205,3 +206,13 @@ def test_the_metric_exporter_wrapper_keeps_the_exporters_temporality() -> None:
     assert [s.aggregation_temporality for s in sums[:2]] == [AggregationTemporality.DELTA] * 2
     assert [s.data_points[0].value for s in sums[:2]] == [1, 1]
     assert SECRET.encode() not in encode_metrics(inner.batches[0]).SerializeToString()
+
+
+@pytest.mark.parametrize("piece", ["?token", "?token=", "//a@", "a=b;", " ?a=1", "%3Ftoken%3D"])
+def test_hostile_text_of_100_kb_is_scrubbed_in_linear_time(piece: str) -> None:
+    hostile = piece * (100_000 // len(piece))
+    started = time.perf_counter()
+    Scrubber().text(hostile)
+    Scrubber().url(hostile)
+    Scrubber().query(hostile)
+    assert time.perf_counter() - started < 1.0
