@@ -25,7 +25,12 @@ from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.trace import Link, Status
 
 from connect_otel._resource import HashedOnceResource
-from connect_otel._secret_names import has_secret_word, is_secret_parameter_name, split_words
+from connect_otel._secret_names import (
+    has_secret_word,
+    is_secret_parameter_name,
+    split_words,
+    words,
+)
 from connect_otel._span_copy import copy_log_record, copy_span
 
 REDACTED = "[redacted]"
@@ -85,14 +90,16 @@ class Scrubber:
         if secret is None:
             split = split_words(name)
             secret = name.lower() not in self._keep and (
-                is_secret_parameter_name(split) or self._extra_match(split)
+                is_secret_parameter_name(split) or self._extra_match(name)
             )
             if len(self._parameters) < CACHE_LIMIT:
                 self._parameters[name] = secret
         return secret
 
-    def _extra_match(self, split: list[str]) -> bool:
-        joined = "_".join(split)[:EXTRA_PATTERN_INPUT]
+    def _extra_match(self, name: str) -> bool:
+        if not self._extra:
+            return False
+        joined = words(name[: EXTRA_PATTERN_INPUT * 2])[:EXTRA_PATTERN_INPUT]
         return any(pattern.search(joined) for pattern in self._extra)
 
     def _action(self, key: str) -> int:
@@ -109,7 +116,7 @@ class Scrubber:
         if key.startswith(VALUE_KEY_PREFIXES):
             return REDACT
         split = split_words(key)
-        if has_secret_word(split) or self._extra_match(split):
+        if has_secret_word(split) or self._extra_match(key):
             return REDACT
         if key in QUERY_KEYS:
             return QUERY

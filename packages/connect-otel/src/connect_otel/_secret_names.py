@@ -21,17 +21,20 @@ PARAMETERS: frozenset[str] = frozenset(_LIST["parameters"].split())
 LONGEST = max(entry.count("_") + 1 for entry in SECRET)
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_CAMEL_AFTER_DIGITS = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SEPARATORS = re.compile(r"[^a-z]+")
+_SEPARATORS_BUT_DIGITS = re.compile(r"[^a-z0-9]+")
 
 
 def split_words(name: str) -> list[str]:
-    """`X-Amz-Signature` -> x amz signature, `apiKey2` -> api key."""
+    """The list's words: `X-Amz-Signature` -> x amz signature, `apiKey2` -> api key."""
     return [word for word in _SEPARATORS.split(_CAMEL.sub("_", name).lower()) if word]
 
 
 def words(name: str) -> str:
-    """The words joined by `_`, as extra patterns see them: `apiKey` -> `api_key`."""
-    return "_".join(split_words(name))
+    """The words, digits kept, joined by `_`, as extra patterns see them: `apiKey2` -> `api_key2`."""
+    parts = _SEPARATORS_BUT_DIGITS.split(_CAMEL_AFTER_DIGITS.sub("_", name).lower())
+    return "_".join(part for part in parts if part)
 
 
 def has_secret_word(split: Sequence[str]) -> bool:

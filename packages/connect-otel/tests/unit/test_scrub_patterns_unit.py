@@ -41,3 +41,9 @@ def test_the_worst_accepted_patterns_on_hostile_names_stay_fast(pattern: str) ->
     for length in (25, 256, 100_000):
         assert not scrubber.parameter_is_secret("a" * length + "!")
     assert time.perf_counter() - started < 0.05
+
+
+def test_patterns_see_digits() -> None:
+    scrubber = scrubber_from("acct_\\d+")
+    assert scrubber.key_is_secret("customer.acct_42")
+    assert scrubber.query("acct-42=1&acct=2") == f"acct-42={REDACTED}&acct=2"
