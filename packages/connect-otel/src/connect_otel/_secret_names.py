@@ -32,7 +32,7 @@ def split_words(name: str) -> list[str]:
 
 
 def words(name: str) -> str:
-    """The words, digits kept, joined by `_`, as extra patterns see them: `apiKey2` -> `api_key2`."""
+    """Words and digits joined by `_`, as extra patterns see them: `apiKey2` -> `api_key2`."""
     parts = _SEPARATORS_BUT_DIGITS.split(_CAMEL_AFTER_DIGITS.sub("_", name).lower())
     return "_".join(part for part in parts if part)
 
