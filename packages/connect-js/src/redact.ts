@@ -34,7 +34,8 @@ const splitWords = (name: string): string[] =>
 export const isSecretName = (name: string): boolean => {
   const words = splitWords(decode(name));
   for (let start = 0; start < words.length; start++) {
-    for (let end = Math.min(start + 3, words.length); end > start; end--) {
+    // Past the last word, slice stops at it: the phrase is checked again, harmlessly.
+    for (let end = start + 3; end > start; end--) {
       if (SECRET.has(words.slice(start, end).join("_"))) {
         if (!DESCRIBING.has(words[end]!) && !COUNTING.has(words[start - 1]!)) return true;
         break;
@@ -44,7 +45,7 @@ export const isSecretName = (name: string): boolean => {
   return PARAMETERS.has(words.join("_"));
 };
 
-// Parameters separated by ?, #, & or ;. A value that is itself an encoded URL or query is
+// Parameters, each after a ?, #, & or ;. A value that is itself an encoded URL or query is
 // redacted inside, to two levels of encoding.
 const parameters = (text: string, depth: number): string =>
   text
@@ -54,20 +55,25 @@ const parameters = (text: string, depth: number): string =>
       const value = segment.slice(equals + 1);
       if (equals < 0 || !value) return segment;
       const named = segment.slice(0, equals + 1);
-      if (isSecretName(named.slice(/^[?#&;]/.test(named) ? 1 : 0, -1))) return named + REDACTED;
+      if (isSecretName(named.slice(1, -1))) return named + REDACTED;
       if (depth < 2 && value.includes("%")) {
         const decoded = decode(value);
-        const redacted = redactUrl(decoded, depth + 1, !/[?#;]/.test(decoded));
+        const redacted = redactUrl(decoded, depth + 1);
         if (redacted != decoded) return named + encodeURIComponent(redacted);
       }
       return segment;
     })
     .join("");
 
-const redactUrl = (url: string, depth: number, query?: boolean): string => {
+// A nested value without ?, # or ; is a query: all of it is parameters.
+const redactUrl = (url: string, depth: number): string => {
   const text = url.replace(/\/\/[^/?#@]*@/g, "//");
-  const start = query ? 0 : text.search(/[?#;]/);
-  return start < 0 ? text : text.slice(0, start) + parameters(text.slice(start), depth);
+  const start = text.search(/[?#;]/);
+  return start < 0
+    ? depth
+      ? parameters("&" + text, depth).slice(1)
+      : text
+    : text.slice(0, start) + parameters(text.slice(start), depth);
 };
 
 export const redact = (url: string): string => redactUrl(url, 0);
