@@ -36,7 +36,7 @@ from connect_otel._span_copy import copy_log_record, copy_span
 REDACTED = "[redacted]"
 
 # Attributes whose value is a URL, a request target or a query string.
-URL_KEYS = frozenset({"url.full", "url.original", "http.url", "http.target"})
+URL_KEYS = frozenset({"url.full", "url.original", "url.path", "http.url", "http.target"})
 URL_LAST_WORDS = frozenset({"url", "uri", "referer", "referrer", "location"})
 QUERY_KEYS = frozenset({"url.query"})
 # Text written by libraries, which may quote a URL: `Max retries exceeded with url: /cb?token=`.

@@ -95,6 +95,13 @@ def test_url_forms(url: str, expected: str) -> None:
     assert Scrubber().url(url) == expected
 
 
+def test_path_parameters_are_scrubbed_in_url_path_too() -> None:
+    scrubbed = Scrubber().attributes(
+        {"url.path": "/cart;jsessionid=ABC123", "code.file.path": "/a"}
+    )
+    assert scrubbed == {"url.path": f"/cart;jsessionid={REDACTED}", "code.file.path": "/a"}
+
+
 def test_the_beacon_decides_every_name_as_the_scrubber_does() -> None:
     node = shutil.which("node")
     assert node is not None, "node is needed to run the beacon's matcher"
