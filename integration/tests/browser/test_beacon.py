@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 import pytest
@@ -92,6 +93,21 @@ def test_secret_parameters_are_redacted_from_url_and_referrer(
     sent = json.dumps([view.fields for view in receiver.pageviews()])
     for secret in ("oauth-code-1", "st4te", "abc123", "xyz789", "s3cr3t-session"):
         assert secret not in sent
+
+
+def test_a_hostile_url_never_stalls_the_page(tab: Tab, site: Site, receiver: Receiver) -> None:
+    # The fragment never reaches a server: anyone can send such a link.
+    url = spa_page(site, receiver)
+    started = time.monotonic()
+    tab.page.goto(url + "#" + "?token" * 17_000)  # 100 KB: the beacon runs as the page loads
+    assert tab.page.evaluate("1 + 1") == 2
+    assert time.monotonic() - started < 5, "the old pattern took 23 s on 12 KB"
+    # A beacon body may hold 64 KB: at 48 KB the view also arrives.
+    tab.page.goto(site.page("/other", document("Other", script_tag(receiver))) + "#" +
+                  "?token" * 8_000 + "&token=a")  # fmt: skip
+    (view,) = views(receiver, 1)
+    assert view["url"].endswith("?token?token&token=[redacted]")
+    assert time.monotonic() - started < 10
 
 
 def test_cross_origin_endpoint_gets_no_preflight_and_no_cookie(

@@ -171,3 +171,20 @@ def test_optional_is_off_when_empty() -> None:
     assert parse.accepts.startswith("empty (off) or a number")
     with pytest.raises(ValueError):
         parse("0")
+
+
+def test_a_comma_inside_a_pattern_does_not_split_it() -> None:
+    assert p.patterns("iban, acct_no{1,2}, [,;]sep") == ("iban", "acct_no{1,2}", "[,;]sep")
+
+
+@pytest.mark.parametrize(
+    "pattern", ["(a+)+$", "(a|aa)+", "(x{2,})+", "(a+){3}", "(a)\\1", ".*.*.*x", "a?b?c?"]
+)
+def test_patterns_that_can_backtrack_badly_are_refused(pattern: str) -> None:
+    with pytest.raises(ValueError, match="could stall the app"):
+        p.patterns([pattern])
+
+
+def test_patterns_that_cannot_backtrack_badly_are_accepted() -> None:
+    kept = ("iban", "(?:ab)+", "acct_no{1,2}", "(ab){3}", "colou?r", ".*_pin", "[(]+x", "(?i)x")
+    assert p.patterns(list(kept)) == kept

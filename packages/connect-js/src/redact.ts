@@ -1,13 +1,79 @@
-// Secret values in a URL's query and fragment parameters never leave the page: a
-// password-reset token, a magic-link code, an OAuth code or an #access_token= fragment would
-// otherwise sit in the analytics store. Only the value is replaced; every other parameter stays
-// byte for byte.
+// Secret values in a URL never leave the page: a password-reset token, a magic-link code, an
+// OAuth code, an #access_token= fragment or a user and password would otherwise sit in the
+// analytics store. Only those values are replaced; everything else stays byte for byte.
+//
+// Which names are secret comes from the one word list connect-otel's scrubber also reads, built
+// in here. Matching splits the URL on its separators and looks each name's words up in a set:
+// linear in the URL's length, so no URL can stall the page.
 
-// A parameter whose name holds a secret word, in any case and wherever it stands
-// (`accessToken`, `X-Amz-Signature`), but not `auth` as the start of `author`; names too common as
-// parts of others (`zip_code`, `design`) count only on their own. The one regular expression
-// keeps the bundle small.
-const SECRET_PARAMETER =
-  /([?#&](?:[^=&#]*(?:token|secret|passw|auth(?!or(?!i))|session|signat|api.?key)[^=&#]*|sig|code|state)=)[^&#]*/gi;
+import { counting, describing, parameters as names, secret } from "../../connect-otel/src/connect_otel/secret_words.json";
 
-export const redact = (url: string): string => url.replace(SECRET_PARAMETER, "$1[redacted]");
+const set = (entries: string): Set<string> => new Set(entries.split(" "));
+const SECRET = set(secret);
+const DESCRIBING = set(describing);
+const COUNTING = set(counting);
+const PARAMETERS = set(names);
+const REDACTED = "[redacted]";
+
+const decode = (text: string): string => {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, " "));
+  } catch {
+    return text;
+  }
+};
+
+// `X-Amz-Signature` -> x amz signature; `apiKey2` -> api key.
+const splitWords = (name: string): string[] =>
+  name
+    .replace(/([a-z])(?=[A-Z])|([A-Z])(?=[A-Z][a-z])/g, "$1$2_")
+    .toLowerCase()
+    .split(/[^a-z]+/)
+    .filter(Boolean);
+
+export const isSecretName = (name: string): boolean => {
+  const words = splitWords(decode(name));
+  for (let start = 0; start < words.length; start++) {
+    // Past the last word, slice stops at it: the phrase is checked again, harmlessly.
+    for (let end = start + 3; end > start; end--) {
+      if (SECRET.has(words.slice(start, end).join("_"))) {
+        if (!DESCRIBING.has(words[end]!) && !COUNTING.has(words[start - 1]!)) return true;
+        break;
+      }
+    }
+  }
+  return PARAMETERS.has(words.join("_"));
+};
+
+// Parameters, each after a ?, #, & or ;. A value that is itself an encoded URL or query is
+// redacted inside, to two levels of encoding.
+const parameters = (text: string, depth: number): string =>
+  text
+    .split(/(?=[?#&;])/)
+    .map((segment) => {
+      const equals = segment.indexOf("=");
+      const value = segment.slice(equals + 1);
+      if (equals < 0 || !value) return segment;
+      const named = segment.slice(0, equals + 1);
+      if (isSecretName(named.slice(1, -1))) return named + REDACTED;
+      if (depth < 2 && value.includes("%")) {
+        const decoded = decode(value);
+        const redacted = redactUrl(decoded, depth + 1);
+        if (redacted != decoded) return named + encodeURIComponent(redacted);
+      }
+      return segment;
+    })
+    .join("");
+
+// A nested value without ?, # or ; is a query: all of it is parameters.
+const redactUrl = (url: string, depth: number): string => {
+  const text = url.replace(/\/\/[^/?#@]*@/g, "//");
+  const start = text.search(/[?#;]/);
+  return start < 0
+    ? depth
+      ? parameters("&" + text, depth).slice(1)
+      : text
+    : text.slice(0, start) + parameters(text.slice(start), depth);
+};
+
+export const redact = (url: string): string => redactUrl(url, 0);

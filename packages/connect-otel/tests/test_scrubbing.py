@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from connect_otel import ConfigurationError
-from connect_otel._scrubbing import REDACTED, Scrubber, words
+from connect_otel._scrubbing import REDACTED, Scrubber
+from connect_otel._secret_names import words
 from connect_otel.settings import resolve
 
 SECRET_KEYS = [

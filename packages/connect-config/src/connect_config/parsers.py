@@ -13,10 +13,12 @@ import logging
 import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import SplitResult, urlsplit
+
+from connect_config import patterns as _patterns_module
 
 T = TypeVar("T")
 
@@ -264,7 +266,9 @@ def _items(value: object) -> list[object]:
 
 
 def _patterns(value: object) -> tuple[str, ...]:
-    items = _items(value)
+    items: Sequence[object] = (
+        _patterns_module.split(value) if isinstance(value, str) else _items(value)
+    )
     for item in items:
         if not isinstance(item, str) or not item.strip():
             raise ValueError
@@ -272,10 +276,17 @@ def _patterns(value: object) -> tuple[str, ...]:
             re.compile(item)
         except re.error as invalid:
             raise ValueError(f"{item!r} is not one: {invalid}") from None
+        risk = _patterns_module.backtracking_risk(item)
+        if risk is not None:
+            raise ValueError(f"{item!r} could stall the app on a hostile name: {risk}")
     return tuple(str(item).strip() for item in items)
 
 
-patterns = Parser(_patterns, "regular expressions, as a list or a comma-separated string")
+patterns = Parser(
+    _patterns,
+    "regular expressions, as a list or a comma-separated string (matched in any case; at "
+    "most two quantifiers, none on a group that repeats or alternates, no backreferences)",
+)
 
 
 def _keys(value: object) -> tuple[str, ...]:

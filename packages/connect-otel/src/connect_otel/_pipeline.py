@@ -24,7 +24,7 @@ from opentelemetry.metrics._internal import _ProxyMeterProvider
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+from opentelemetry.sdk.metrics.export import MetricExporter, PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
@@ -33,7 +33,12 @@ from connect_otel import _exporters, _instrumentations, _propagation
 from connect_otel._logbridge import LogBridge
 from connect_otel._resource import service_resource
 from connect_otel._sampling import ConnectSampler
-from connect_otel._scrubbing import Scrubber, ScrubbingLogExporter, ScrubbingSpanExporter
+from connect_otel._scrubbing import Scrubber
+from connect_otel._scrubbing_exporters import (
+    ScrubbingLogExporter,
+    ScrubbingMetricExporter,
+    ScrubbingSpanExporter,
+)
 from connect_otel._tail_sampling import TailSamplingProcessor, tail_sampling_on
 from connect_otel.settings import Settings
 
@@ -118,8 +123,11 @@ class Pipeline:
             _propagation.install(self.settings, provider)
 
     def _install_metrics(self) -> None:
+        exporter: MetricExporter = _exporters.metric_exporter(self.settings)
+        if self.scrubber is not None:
+            exporter = ScrubbingMetricExporter(exporter, self.scrubber)
         reader = PeriodicExportingMetricReader(
-            _exporters.metric_exporter(self.settings),
+            exporter,
             export_interval_millis=self.settings.metrics_interval * 1000,
             export_timeout_millis=self.settings.export_timeout * 1000,
         )

@@ -1,85 +1,84 @@
 """Scrubbing: values that look secret are replaced by a marker before anything is exported.
 
-A key or query parameter name is split into words (on `.`, `_`, `-` and camelCase) and the
-patterns match whole words, so `api_key`, `apiKey` and `X-Api-Key` are secret while `author`,
-`input_tokens` and `page` are not. Each distinct key is matched once: the decision is cached.
-The work happens in the exporters, on the export thread, never on the request's.
+Which keys and parameter names are secret comes from the one word list (`_secret_names.py`).
+Values under secret keys are replaced whole; URLs lose their user and password and the values of
+secret parameters, in the query, the fragment and `;` path parameters, and inside a parameter
+value that is itself a URL; text that libraries write (exception messages, stack traces, status
+descriptions, log bodies) has the URLs inside it scrubbed the same way. Nested values (maps,
+lists, header tuples) are walked. Each distinct key, name and short text is decided once. The
+work happens in the exporters, on the export thread, never on the request's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import quote, unquote_plus
 
 from opentelemetry.sdk._logs import ReadableLogRecord
-from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
+from opentelemetry.sdk.metrics.export import MetricsData
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan
-from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.trace import Link, Status
 
-from connect_otel._pacing import Paced
 from connect_otel._resource import HashedOnceResource
+from connect_otel._secret_names import (
+    has_secret_word,
+    is_secret_parameter_name,
+    split_words,
+    words,
+)
 from connect_otel._span_copy import copy_log_record, copy_span
 
 REDACTED = "[redacted]"
 
-# Whole-word patterns over a key's words, lower-cased and joined by `_`.
-KEY_PATTERNS = (
-    r"password|passwd|pwd|passphrase",
-    r"secrets?",
-    # The last word only: `token_type` and `token_count` describe a token without holding it.
-    r"token$",
-    r"api_?keys?",
-    r"auth|authorization",
-    r"session(?:id|key)?|sessid",
-    r"cookies?",
-    r"csrf[a-z0-9]*|xsrf[a-z0-9]*",
-    r"jwt",
-    r"private_?key",
-    r"credit_?card|card_?number|cc_?number|cvv|cvc",
-    r"ssn",
-    r"signature",
-)
-# Query parameters are secret by the key patterns (which cover OAuth's access_token, id_token
-# and refresh_token and the signed-URL parameters X-Amz-Signature, X-Goog-Signature and
-# Signature) and also when named exactly like OAuth's authorization code and state, or Azure's
-# signature `sig`: as whole names only, so `zip_code` and `state_id` are not secret.
-PARAMETER_PATTERNS = (r"^(?:code|state|sig)$",)
 # Attributes whose value is a URL, a request target or a query string.
-URL_KEYS = frozenset({"url.full", "url.original", "http.url", "http.target"})
+URL_KEYS = frozenset({"url.full", "url.original", "url.path", "http.url", "http.target"})
+URL_LAST_WORDS = frozenset({"url", "uri", "referer", "referrer", "location"})
 QUERY_KEYS = frozenset({"url.query"})
+# Text written by libraries, which may quote a URL: `Max retries exceeded with url: /cb?token=`.
+TEXT_KEYS = frozenset({"exception.message", "exception.stacktrace", "error.message"})
 # Query parameter values that database instrumentations attach (Plain's under DEBUG, the
 # contrib dbapi's with capture_parameters): values, never statements.
 VALUE_KEY_PREFIXES = ("db.query.parameter.", "db.statement.parameters")
 
 # Beyond this many distinct keys (an app that puts ids into keys), decisions are not cached.
 CACHE_LIMIT = 4096
+# Scrubbed texts and queries are remembered (an exception's stack trace and a page's query
+# repeat), up to CACHE_LIMIT of each and this many characters in all; then each is scrubbed anew.
+REMEMBERED_CHARACTERS = 4 * 1024 * 1024
+# Users' extra patterns see at most this much of a name: a bound on any regular expression's
+# work, on top of refusing the patterns that backtrack (connect_config.parsers.patterns).
+EXTRA_PATTERN_INPUT = 256
+# Nested log data deeper than this is replaced whole rather than walked.
+DEPTH_LIMIT = 8
+# A parameter value that is an encoded URL is scrubbed inside, to this many levels of encoding.
+ENCODING_LEVELS = 2
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_SEPARATORS = re.compile(r"[^a-z0-9]+")
+_USERINFO = re.compile(r"//[^/?#@\s]*@")
+_PARAMETERS_START = re.compile(r"[?#;]")
+_PARAMETER = re.compile(r"(?=[?#&;])")
+_NAME = re.compile(r"[\w.\-]{1,256}")
+_TEXT_SEPARATORS = re.compile(r"""([\s'"<>]+)""")
 
-KEEP, REDACT, URL, QUERY = 0, 1, 2, 3
-
-
-def words(key: str) -> str:
-    """`X-Amz-Signature` -> `x_amz_signature`, `apiKey` -> `api_key`."""
-    return "_".join(part for part in _SEPARATORS.split(_CAMEL.sub("_", key).lower()) if part)
-
-
-def _whole_words(patterns: Sequence[str]) -> list[re.Pattern[str]]:
-    return [re.compile(rf"(?:^|_)(?:{pattern})(?=_|$)") for pattern in patterns]
+KEEP, REDACT, URL, QUERY, TEXT = 0, 1, 2, 3, 4
+_SCALARS = frozenset({int, float, bool, bytes})
 
 
 class Scrubber:
     def __init__(self, extra_patterns: Sequence[str] = (), keep: Sequence[str] = ()) -> None:
-        self._key_patterns = _whole_words((*KEY_PATTERNS, *extra_patterns))
-        self._parameter_patterns = [*self._key_patterns, *_whole_words(PARAMETER_PATTERNS)]
+        self._extra = [
+            re.compile(rf"(?:^|_)(?:{pattern})(?=_|$)", re.IGNORECASE) for pattern in extra_patterns
+        ]
         self._keep = frozenset(name.lower() for name in keep)
         self._actions: dict[str, int] = {}
         self._parameters: dict[str, bool] = {}
+        self._texts: dict[str, str] = {}
+        self._queries: dict[str, str] = {}
+        self._remembered = 0
         self._resources: dict[int, tuple[Resource, Resource]] = {}
         self._lock = threading.Lock()
 
@@ -89,14 +88,19 @@ class Scrubber:
     def parameter_is_secret(self, name: str) -> bool:
         secret = self._parameters.get(name)
         if secret is None:
-            lowered = name.lower()
-            split = words(name)
-            secret = lowered not in self._keep and any(
-                p.search(split) for p in self._parameter_patterns
+            split = split_words(name)
+            secret = name.lower() not in self._keep and (
+                is_secret_parameter_name(split) or self._extra_match(name)
             )
             if len(self._parameters) < CACHE_LIMIT:
                 self._parameters[name] = secret
         return secret
+
+    def _extra_match(self, name: str) -> bool:
+        if not self._extra:
+            return False
+        joined = words(name[: EXTRA_PATTERN_INPUT * 2])[:EXTRA_PATTERN_INPUT]
+        return any(pattern.search(joined) for pattern in self._extra)
 
     def _action(self, key: str) -> int:
         action = self._actions.get(key)
@@ -111,62 +115,146 @@ class Scrubber:
             return KEEP
         if key.startswith(VALUE_KEY_PREFIXES):
             return REDACT
-        split = words(key)
-        if any(pattern.search(split) for pattern in self._key_patterns):
+        split = split_words(key)
+        if has_secret_word(split) or self._extra_match(key):
             return REDACT
         if key in QUERY_KEYS:
             return QUERY
-        if key in URL_KEYS or split.endswith(("_url", "_uri")) or split in ("url", "uri"):
+        if key in URL_KEYS or (split and split[-1] in URL_LAST_WORDS):
             return URL
+        if key in TEXT_KEYS:
+            return TEXT
         return KEEP
 
     def attributes(self, attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:
         """The attributes with secrets replaced, or None when nothing needed replacing."""
         if not attributes:
             return None
-        changed: dict[str, Any] | None = None
-        for key, value in attributes.items():
-            action = self._action(key)
-            if action == KEEP:
-                continue
-            if action == REDACT:
-                scrubbed: Any = REDACTED
-            elif isinstance(value, str):
-                scrubbed = self.url(value) if action == URL else self.query(value)
-            else:
-                continue
-            if scrubbed != value:
-                if changed is None:
-                    changed = dict(attributes)
-                changed[key] = scrubbed
-        return changed
+        scrubbed = self._mapping(attributes, 0)
+        return None if scrubbed is attributes else dict(scrubbed)
 
-    def url(self, url: str) -> str:
-        """Removes user and password and replaces secret query and fragment parameters."""
-        if "?" not in url and "@" not in url and "#" not in url:
-            return url
-        rest, hash_mark, fragment = url.partition("#")
-        rest, question_mark, query = rest.partition("?")
-        scheme, separator, after_scheme = rest.partition("://")
-        if separator:
-            authority, slash, path = after_scheme.partition("/")
-            if "@" in authority:
-                rest = f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"
-        if question_mark:
-            rest = f"{rest}?{self.query(query)}"
-        if hash_mark:
-            rest = f"{rest}#{self.query(fragment) if '=' in fragment else fragment}"
-        return rest
+    def _mapping(self, mapping: Mapping[str, Any], depth: int) -> Mapping[str, Any]:
+        changed: dict[str, Any] | None = None
+        actions = self._actions
+        for key, value in mapping.items():
+            action = actions.get(key)
+            if action is None:
+                action = self._action(key) if isinstance(key, str) else KEEP
+            if action == KEEP and (
+                value.__class__ in _SCALARS or (value.__class__ is str and "@" not in value)
+            ):
+                continue
+            scrubbed = self._value(action, value, depth)
+            if scrubbed is not value:
+                if changed is None:
+                    changed = dict(mapping)
+                changed[key] = scrubbed
+        return mapping if changed is None else changed
+
+    def _value(self, action: int, value: Any, depth: int) -> Any:
+        """`value` itself when nothing in it needed replacing."""
+        if action == REDACT or depth > DEPTH_LIMIT:
+            return REDACTED
+        if isinstance(value, str):
+            if action == URL:
+                scrubbed = self.url(value)
+            elif action == QUERY:
+                scrubbed = self.query(value)
+            elif action == TEXT:
+                scrubbed = self.text(value)
+            else:
+                # Credentials in a connection string or a DSN under an ordinary key.
+                scrubbed = _USERINFO.sub("//", value) if "@" in value else value
+            return value if scrubbed == value else scrubbed
+        if isinstance(value, Mapping):
+            return self._mapping(value, depth + 1)
+        if isinstance(value, (list, tuple)):
+            return self._sequence(action, value, depth + 1)
+        return value
+
+    def _sequence(self, action: int, values: Sequence[Any], depth: int) -> Any:
+        changed: list[Any] | None = None
+        for index, value in enumerate(values):
+            if action == KEEP and _is_pair(value):
+                # A header list as `[["Authorization", "Bearer x"]]`: the first item is the key.
+                scrubbed: Any = value
+                secret = self._value(self._action(value[0]), value[1], depth)
+                if secret is not value[1]:
+                    scrubbed = type(value)((value[0], secret))
+            else:
+                scrubbed = self._value(action, value, depth)
+            if scrubbed is not value:
+                if changed is None:
+                    changed = list(values)
+                changed[index] = scrubbed
+        if changed is None:
+            return values
+        return tuple(changed) if isinstance(values, tuple) else changed
+
+    def url(self, url: str, depth: int = 0, whole_query: bool = False) -> str:
+        """Removes users and passwords and replaces the values of secret parameters."""
+        if "@" in url:
+            url = _USERINFO.sub("//", url)
+        start = 0
+        if not whole_query:
+            found = _PARAMETERS_START.search(url)
+            if found is None:
+                return url
+            start = found.start()
+        query = url[start:]
+        if depth:
+            return url[:start] + self._query(query, depth)
+        scrubbed = self._queries.get(query)
+        if scrubbed is None:
+            scrubbed = self._remember(self._queries, query, self._query(query, depth))
+        return url[:start] + scrubbed
 
     def query(self, query: str) -> str:
         if "=" not in query:
             return query
-        parts = query.split("&")
+        scrubbed = self._queries.get(query)
+        if scrubbed is None:
+            scrubbed = self._remember(self._queries, query, self._query(query, 0))
+        return scrubbed
+
+    def _remember(self, memo: dict[str, str], original: str, scrubbed: str) -> str:
+        if len(memo) < CACHE_LIMIT and self._remembered + len(original) <= REMEMBERED_CHARACTERS:
+            memo[original] = scrubbed
+            self._remembered += len(original)
+        return scrubbed
+
+    def _query(self, query: str, depth: int) -> str:
+        parts = _PARAMETER.split(query)
         for index, part in enumerate(parts):
-            name, equals, value = part.partition("=")
-            if equals and value and self.parameter_is_secret(unquote_plus(name)):
-                parts[index] = f"{name}={REDACTED}"
-        return "&".join(parts)
+            equals = part.find("=")
+            value = part[equals + 1 :]
+            if equals < 0 or not value:
+                continue
+            named = part[: equals + 1]
+            name = named[1:-1] if named[0] in "?#&;" else named[:-1]
+            if self.parameter_is_secret(unquote_plus(name)):
+                parts[index] = named + REDACTED
+            elif depth < ENCODING_LEVELS and "%" in value:
+                decoded = unquote_plus(value)
+                whole_query = _PARAMETERS_START.search(decoded) is None
+                scrubbed = self.url(decoded, depth + 1, whole_query)
+                if scrubbed != decoded:
+                    parts[index] = named + quote(scrubbed, safe="!'()*")
+        return "".join(parts)
+
+    def text(self, text: str) -> str:
+        """`text` with every URL in it scrubbed; text with no `?`, `@` or `=` is left at once."""
+        if "@" not in text and ("=" not in text or not _PARAMETERS_START.search(text)):
+            return text
+        scrubbed = self._texts.get(text)
+        if scrubbed is None:
+            pieces = _TEXT_SEPARATORS.split(text)
+            for index in range(0, len(pieces), 2):
+                piece = pieces[index]
+                if "=" in piece or "@" in piece:
+                    pieces[index] = self.url(piece)
+            scrubbed = self._remember(self._texts, text, "".join(pieces))
+        return scrubbed
 
     def resource(self, resource: Resource) -> Resource:
         # A provider has one resource for its lifetime: scrub it once.
@@ -190,17 +278,80 @@ class Scrubber:
                 if events is None:
                     events = list(span.events)
                 events[index] = _ScrubbedEvent(event, event_attributes)
+        links: list[Link] | None = None
+        for index, link in enumerate(span.links):
+            link_attributes = self.attributes(link.attributes)
+            if link_attributes is not None:
+                if links is None:
+                    links = list(span.links)
+                links[index] = Link(link.context, link_attributes)
+        status: Status | None = None
+        description = span.status.description
+        if description and self.text(description) != description:
+            status = Status(span.status.status_code, self.text(description))
         resource = self.resource(span.resource)
-        if attributes is None and events is None and resource is span.resource:
+        if (attributes, events, links, status) == (None, None, None, None) and (
+            resource is span.resource
+        ):
             return span
-        return copy_span(span, attributes=attributes, events=events, resource=resource)
+        return copy_span(
+            span,
+            attributes=attributes,
+            events=events,
+            links=links,
+            status=status,
+            resource=resource,
+        )
 
     def log_record(self, record: ReadableLogRecord) -> ReadableLogRecord:
         attributes = self.attributes(record.log_record.attributes)
+        body = record.log_record.body
+        scrubbed_body = self._value(TEXT, body, 0)
         resource = self.resource(record.resource)
-        if attributes is None and resource is record.resource:
+        if attributes is None and scrubbed_body is body and resource is record.resource:
             return record
-        return copy_log_record(record, attributes=attributes, resource=resource)
+        copied = copy_log_record(record, attributes=attributes, resource=resource)
+        copied.log_record.body = scrubbed_body
+        return copied
+
+    def metrics(self, data: MetricsData) -> MetricsData:
+        """Data-point attributes and each resource scrubbed; unchanged parts are not copied."""
+        resource_metrics = []
+        for resource_metric in data.resource_metrics:
+            scope_metrics = []
+            for scope_metric in resource_metric.scope_metrics:
+                metrics = [self._metric(metric) for metric in scope_metric.metrics]
+                scope_metrics.append(dataclasses.replace(scope_metric, metrics=metrics))
+            resource_metrics.append(
+                dataclasses.replace(
+                    resource_metric,
+                    resource=self.resource(resource_metric.resource),
+                    scope_metrics=scope_metrics,
+                )
+            )
+        return dataclasses.replace(data, resource_metrics=resource_metrics)
+
+    def _metric(self, metric: Any) -> Any:
+        points = metric.data.data_points
+        scrubbed = [self._data_point(point) for point in points]
+        if all(new is old for new, old in zip(scrubbed, points, strict=True)):
+            return metric
+        return dataclasses.replace(
+            metric, data=dataclasses.replace(metric.data, data_points=scrubbed)
+        )
+
+    def _data_point(self, point: Any) -> Any:
+        attributes = self.attributes(point.attributes)
+        return point if attributes is None else dataclasses.replace(point, attributes=attributes)
+
+
+def _is_pair(value: object) -> bool:
+    return (
+        isinstance(value, (list, tuple))
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and _NAME.fullmatch(value[0]) is not None
+    )
 
 
 class _ScrubbedEvent(Event):
@@ -211,35 +362,3 @@ class _ScrubbedEvent(Event):
     @property
     def dropped_attributes(self) -> int:
         return self._dropped
-
-
-class ScrubbingSpanExporter(SpanExporter):
-    """Scrubs each batch on the export thread, then hands it to the OTLP exporter."""
-
-    def __init__(self, exporter: SpanExporter, scrubber: Scrubber) -> None:
-        self._exporter = exporter
-        self._scrubber = scrubber
-
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        return self._exporter.export([self._scrubber.span(span) for span in Paced(spans)])
-
-    def shutdown(self) -> None:
-        self._exporter.shutdown()
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return self._exporter.force_flush(timeout_millis)
-
-
-class ScrubbingLogExporter(LogRecordExporter):
-    def __init__(self, exporter: LogRecordExporter, scrubber: Scrubber) -> None:
-        self._exporter = exporter
-        self._scrubber = scrubber
-
-    def export(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
-        return self._exporter.export([self._scrubber.log_record(record) for record in Paced(batch)])
-
-    def shutdown(self) -> None:
-        self._exporter.shutdown()
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return self._exporter.force_flush(timeout_millis)

@@ -184,16 +184,19 @@ TABLE = SettingsTable(
             p.boolean,
             True,
             "Replace values that look secret (passwords, tokens, keys, sessions, cookies, "
-            "signatures, ...) in attributes and URL query parameters with `[redacted]` before "
-            "export.",
+            "signatures, ...) with `[redacted]` before export: in attributes, links, metrics, "
+            "resources and log data, and in URLs wherever they appear (see What never leaves "
+            "the app).",
             kind=bool,
         ),
         Setting(
             "SCRUB_EXTRA_PATTERNS",
             p.patterns,
             "",
-            "More keys and parameters to scrub: regular expressions matched against whole words "
-            "of the name, lower-cased and joined by `_` (`iban,account_number`).",
+            "More keys and parameters to scrub: regular expressions matched, in any case, "
+            "against whole words of the name joined by `_` (`iban,account_number`); a comma "
+            "inside (), [] or {} stays in its pattern. Patterns that could stall the app on a "
+            "hostile name are refused.",
         ),
         Setting(
             "SCRUB_KEEP",

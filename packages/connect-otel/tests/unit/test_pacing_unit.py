@@ -23,7 +23,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from connect_otel import _exporters
 from connect_otel._pacing import EVERY, Paced
-from connect_otel._scrubbing import Scrubber, ScrubbingLogExporter, ScrubbingSpanExporter
+from connect_otel._scrubbing import Scrubber
+from connect_otel._scrubbing_exporters import ScrubbingLogExporter, ScrubbingSpanExporter
 from connect_otel.settings import Settings, resolve
 from connect_testkit.receiver import Receiver
 
