@@ -107,6 +107,23 @@ def test_a_server_span_per_request_named_by_its_route(
     assert "http.method" not in span.attributes, "the stable conventions only"
 
 
+def test_secret_and_personal_path_segments_never_leave(
+    example: ExampleApp, server: Server, receiver: Receiver
+) -> None:
+    token, uid = "s3t-4f9e8c2d1b", "MTIzNDU"
+    assert server.get(f"/reset/{uid}/{token}?email=ada%40example.com&page=2")[0] == 200
+    span = server_span(receiver, "/reset/[redacted]/[redacted]")
+    # The route names the segments (Plain's with converters: <str:token>).
+    assert span.attributes["http.route"].replace("str:", "") in (
+        "/reset/<uidb64>/<token>",
+        "/reset/{uidb64}/{token}",
+    )
+    assert span.attributes["url.query"] == "email=[redacted]&page=2"
+    exported = repr([(s.name, s.attributes) for s in receiver.spans()])
+    for secret in (token, uid, "ada%40example.com", "ada@example.com"):
+        assert secret not in exported
+
+
 def test_the_root_route_is_slash_in_the_span_and_the_metric(
     example: ExampleApp, server: Server, receiver: Receiver
 ) -> None:

@@ -116,6 +116,11 @@ def login(request: Request, username: str = Form(), password: str = Form()) -> R
     return RedirectResponse("/", status_code=303)
 
 
+@app.get("/reset/{uidb64}/{token}")
+def reset(request: Request, uidb64: str, token: str) -> HTMLResponse:
+    return page(request, "Reset", "<h1>Choose a new password</h1>")
+
+
 @app.get("/support")
 def support(request: Request) -> HTMLResponse:
     return page(request, "Support", "<h1>Write to us</h1>", support=True)

@@ -124,6 +124,11 @@ def login() -> str | Response:
     return page("Log in", form)
 
 
+@app.get("/reset/<uidb64>/<token>")
+def reset(uidb64: str, token: str) -> str:
+    return page("Reset", "<h1>Choose a new password</h1>")
+
+
 @app.get("/support")
 def support() -> str:
     return page("Support", "<h1>Write to us</h1>", support=True)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("boom", views.boom),
     path("spa", views.spa),
     path("login", views.login_view),
+    path("reset/<uidb64>/<token>", views.reset),
     path("support", views.support),
     path("health", views.health),
     # The example serves its static files itself; a production site puts them behind its server.

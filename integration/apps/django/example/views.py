@@ -66,6 +66,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return page(request, "Log in", form)
 
 
+def reset(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    return page(request, "Reset", "<h1>Choose a new password</h1>")
+
+
 def support(request: HttpRequest) -> HttpResponse:
     return page(request, "Support", "<h1>Write to us</h1>", support=True)
 

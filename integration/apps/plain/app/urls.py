@@ -13,6 +13,7 @@ class AppRouter(Router):
         path("boom", views.BoomView),
         path("spa", views.SpaView),
         path("login", views.LoginView),
+        path("reset/<uidb64>/<token>", views.ResetView),
         path("support", views.SupportView),
         path("health", views.HealthView),
         path("job", views.JobView),

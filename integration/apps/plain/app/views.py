@@ -95,6 +95,13 @@ class LoginView(PageView):
         return RedirectResponse("/", status_code=303)
 
 
+class ResetView(PageView):
+    title = "Reset"
+
+    def body(self) -> str:
+        return "<h1>Choose a new password</h1>"
+
+
 class SupportView(PageView):
     title = "Support"
     support = True

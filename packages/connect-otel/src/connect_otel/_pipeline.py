@@ -65,7 +65,9 @@ class Pipeline:
         os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http,database")
         pipeline = cls(settings, service_resource(settings))
         if settings.scrub:
-            pipeline.scrubber = Scrubber(settings.scrub_extra_patterns, settings.scrub_keep)
+            pipeline.scrubber = Scrubber(
+                settings.scrub_extra_patterns, settings.scrub_keep, emails=settings.scrub_emails
+            )
         pipeline._install_traces()
         pipeline._guard_trace_context()
         pipeline._install_metrics()

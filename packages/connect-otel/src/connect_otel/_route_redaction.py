@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import unquote
 
-from connect_otel._scrubbing import words
+from connect_otel._secret_names import words
 
 REDACTED = "[redacted]"
 
@@ -103,6 +103,10 @@ class RouteRedactor:
         if self._emails:
             path = self.emails(path)
         return path
+
+    def is_email(self, value: str) -> bool:
+        """Whether a parameter's (decoded) value is an e-mail address to redact."""
+        return self._emails and "@" in value and _EMAIL.fullmatch(value) is not None
 
     def emails(self, text: str) -> str:
         """A path or query with every e-mail address (also percent-encoded) redacted. Not for

@@ -25,6 +25,7 @@ from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.trace import Link, Status
 
 from connect_otel._resource import HashedOnceResource
+from connect_otel._route_redaction import REDACTED, RouteRedactor
 from connect_otel._secret_names import (
     has_secret_word,
     is_secret_parameter_name,
@@ -32,8 +33,6 @@ from connect_otel._secret_names import (
     words,
 )
 from connect_otel._span_copy import copy_log_record, copy_span
-
-REDACTED = "[redacted]"
 
 # Attributes whose value is a URL, a request target or a query string.
 URL_KEYS = frozenset({"url.full", "url.original", "url.path", "http.url", "http.target"})
@@ -65,11 +64,15 @@ _NAME = re.compile(r"[\w.\-]{1,256}")
 _TEXT_SEPARATORS = re.compile(r"""([\s'"<>]+)""")
 
 KEEP, REDACT, URL, QUERY, TEXT = 0, 1, 2, 3, 4
+# Attributes that carry the request's path, which route-aware redaction rewrites with url.path.
+PATH_CARRYING_KEYS = ("url.full", "url.original", "http.target", "http.url")
 _SCALARS = frozenset({int, float, bool, bytes})
 
 
 class Scrubber:
-    def __init__(self, extra_patterns: Sequence[str] = (), keep: Sequence[str] = ()) -> None:
+    def __init__(
+        self, extra_patterns: Sequence[str] = (), keep: Sequence[str] = (), *, emails: bool = True
+    ) -> None:
         self._extra = [
             re.compile(rf"(?:^|_)(?:{pattern})(?=_|$)", re.IGNORECASE) for pattern in extra_patterns
         ]
@@ -81,6 +84,7 @@ class Scrubber:
         self._remembered = 0
         self._resources: dict[int, tuple[Resource, Resource]] = {}
         self._lock = threading.Lock()
+        self._routes = RouteRedactor(self.parameter_is_secret, emails=emails)
 
     def key_is_secret(self, key: str) -> bool:
         return self._action(key) == REDACT
@@ -232,7 +236,9 @@ class Scrubber:
                 continue
             named = part[: equals + 1]
             name = named[1:-1] if named[0] in "?#&;" else named[:-1]
-            if self.parameter_is_secret(unquote_plus(name)):
+            if self.parameter_is_secret(unquote_plus(name)) or self._routes.is_email(
+                unquote_plus(value)
+            ):
                 parts[index] = named + REDACTED
             elif depth < ENCODING_LEVELS and "%" in value:
                 decoded = unquote_plus(value)
@@ -271,6 +277,7 @@ class Scrubber:
 
     def span(self, span: ReadableSpan) -> ReadableSpan:
         attributes = self.attributes(span.attributes)
+        name, attributes = self._paths(span, attributes)
         events: list[Event] | None = None
         for index, event in enumerate(span.events):
             event_attributes = self.attributes(event.attributes)
@@ -290,18 +297,40 @@ class Scrubber:
         if description and self.text(description) != description:
             status = Status(span.status.status_code, self.text(description))
         resource = self.resource(span.resource)
-        if (attributes, events, links, status) == (None, None, None, None) and (
+        if (attributes, events, links, status, name) == (None, None, None, None, None) and (
             resource is span.resource
         ):
             return span
         return copy_span(
             span,
+            name=name,
             attributes=attributes,
             events=events,
             links=links,
             status=status,
             resource=resource,
         )
+
+    def _paths(
+        self, span: ReadableSpan, scrubbed: dict[str, Any] | None
+    ) -> tuple[str | None, dict[str, Any] | None]:
+        """The span's name and attributes with the path's secret and personal segments redacted
+        (`_route_redaction`): in `url.path`, the URLs that carry it, and the name."""
+        current = span.attributes if scrubbed is None else scrubbed
+        path = current.get("url.path") if current else None
+        if not isinstance(path, str) or not current:
+            return None, scrubbed
+        route = current.get("http.route")
+        redacted = self._routes.path(route if isinstance(route, str) else None, path)
+        if redacted == path:
+            return None, scrubbed
+        changed = dict(current)
+        changed["url.path"] = redacted
+        for key in PATH_CARRYING_KEYS:
+            value = changed.get(key)
+            if isinstance(value, str) and path in value:
+                changed[key] = value.replace(path, redacted, 1)
+        return (span.name.replace(path, redacted) if path in span.name else None), changed
 
     def log_record(self, record: ReadableLogRecord) -> ReadableLogRecord:
         attributes = self.attributes(record.log_record.attributes)

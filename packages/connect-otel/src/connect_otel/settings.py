@@ -47,6 +47,7 @@ class Settings(SettingsBase):
     scrub: bool
     scrub_extra_patterns: tuple[str, ...]
     scrub_keep: tuple[str, ...]
+    scrub_emails: bool
     trace_keep_errors: bool
     trace_keep_slower_than: float | None
     trace_trusted_networks: TrustedNetworks
@@ -203,6 +204,14 @@ TABLE = SettingsTable(
             p.keys,
             "",
             "Attribute keys and parameter names never scrubbed, exactly as written (any case).",
+        ),
+        Setting(
+            "SCRUB_EMAILS",
+            p.boolean,
+            True,
+            "Redact e-mail addresses in URL paths and query values before export: they are "
+            "personal data. False keeps them.",
+            kind=bool,
         ),
         Setting(
             "TRACE_KEEP_ERRORS",
