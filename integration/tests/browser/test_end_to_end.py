@@ -192,3 +192,19 @@ def verifies(token: str, secret: str) -> bool:
     return (
         hmac.compare_digest(digest, expected.hexdigest()) and abs(int(seconds) - time.time()) < 60
     )
+
+
+def test_a_reset_link_leaves_neither_its_token_nor_its_uid_in_the_page_views(
+    context: BrowserContext, app: Running
+) -> None:
+    page = context.new_page()
+    reset = app.server.url + "/reset/MTIzNDU/s3t-4f9e8c2d1b"
+    page.goto(reset)
+    (view,) = app.views(1)
+    assert view["url"] == app.server.url + "/reset/[redacted]/[redacted]"
+    page.click("text=Item 42")  # a new page load: its referrer is the reset link
+    page.wait_for_url(app.server.url + "/items/42")
+    views = app.views(2)
+    assert page.evaluate("document.referrer") == reset, "the browser did send the full link"
+    assert views[1]["referrer"] == app.server.url + "/reset/[redacted]/[redacted]"
+    assert "s3t-4f9e8c2d1b" not in repr(views) and "MTIzNDU" not in repr(views)

@@ -12,7 +12,7 @@ export const BUNDLE_PATH = fileURLToPath(
 );
 // The full word list, shared with connect-otel's scrubber, costs about 300 bytes and its linear
 // matcher about 500; the beacon without redaction is about 700.
-export const GZIP_BUDGET = 1536;
+export const GZIP_BUDGET = 1856;
 
 export async function bundle() {
   const result = await build({

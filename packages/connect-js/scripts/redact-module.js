@@ -9,4 +9,4 @@ const result = await build({
   write: false,
 });
 const source = Buffer.from(result.outputFiles[0].contents).toString("base64");
-export const { redact, isSecretName } = await import(`data:text/javascript;base64,${source}`);
+export const { redact, isSecretName, isRouteSecret } = await import(`data:text/javascript;base64,${source}`);

@@ -15,6 +15,9 @@ type Beacon = {
 };
 
 const ID_KEY = "plain_anonymous_id";
+// This tab's last page and how it was sent: the next page's referrer is that page, whose route
+// (and so its secret segments) only the page itself knew.
+const LAST_KEY = "plain_pageviews_last";
 // Where plain.connect 0.5 kept the id: returning visitors keep theirs.
 const LEGACY_ID_KEY = "plain_pageviews_anonymous_id";
 
@@ -37,6 +40,8 @@ if (endpoint && token && globals[ID_KEY] !== 1) {
 
   // Without hash routing, URLs that differ only in their hash are the same page.
   const page = (url: string): string => (hashRouting ? url : url.split("#")[0]!);
+  // The route the server matched names the segments of the page it rendered, whenever it is seen.
+  const rendered = page(location.href);
 
   // A v4 UUID: each 0, 1 or 8 of the template becomes a random hex digit (8 keeps the variant
   // bits). getRandomValues works where randomUUID does not (plain-HTTP pages).
@@ -65,17 +70,27 @@ if (endpoint && token && globals[ID_KEY] !== 1) {
     fetch(endpoint, { method: "POST", body, keepalive: true, mode: "no-cors" }).catch(() => {});
   };
 
+  const referrer = (): string => {
+    try {
+      const [previous, sent] = JSON.parse(sessionStorage.getItem(LAST_KEY)!) as string[];
+      if (previous === page(doc.referrer)) return sent!;
+    } catch {
+      // Nothing kept, or storage blocked: the referrer as it is, redacted.
+    }
+    return redact(doc.referrer);
+  };
+
   const view = (restored?: boolean): void => {
     try {
       const href = location.href;
       if (page(href) === lastPage && !restored) return;
-      const url = redact(href);
+      const url = redact(href, page(href) === rendered ? config.route : "");
       send(
         JSON.stringify({
         token,
         url,
         title: doc.title,
-        referrer: firstView || restored ? redact(doc.referrer) : lastUrl,
+        referrer: firstView || restored ? referrer() : lastUrl,
         anonymous_id: anonymousId(),
         identity: config.identity || "",
         trace_id: (firstView && config.traceId) || "",
@@ -85,6 +100,11 @@ if (endpoint && token && globals[ID_KEY] !== 1) {
       firstView = false;
       lastPage = page(href);
       lastUrl = url;
+      try {
+        sessionStorage.setItem(LAST_KEY, JSON.stringify([lastPage, url]));
+      } catch {
+        // Storage blocked: the next page's referrer is redacted without the route.
+      }
     } catch {
       // A beacon must never break the page.
     }

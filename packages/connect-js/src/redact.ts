@@ -6,14 +6,23 @@
 // in here. Matching splits the URL on its separators and looks each name's words up in a set:
 // linear in the URL's length, so no URL can stall the page.
 
-import { counting, describing, parameters as names, secret } from "../../connect-otel/src/connect_otel/secret_words.json";
+import {
+  counting,
+  describing,
+  parameters as names,
+  route as routeWords,
+  secret,
+} from "../../connect-otel/src/connect_otel/secret_words.json";
 
 const set = (entries: string): Set<string> => new Set(entries.split(" "));
 const SECRET = set(secret);
 const DESCRIBING = set(describing);
 const COUNTING = set(counting);
 const PARAMETERS = set(names);
+const ROUTE = set(routeWords);
 const REDACTED = "[redacted]";
+// An e-mail address is personal data wherever it stands in a URL.
+const isEmail = (text: string): boolean => /^[^\s@/?#&=;]+@[^\s@/?#&=;]+\.[a-z]{2,}$/i.test(decode(text));
 
 const decode = (text: string): string => {
   try {
@@ -23,13 +32,12 @@ const decode = (text: string): string => {
   }
 };
 
+// camelCase words apart and lower-cased: `apiKey2` -> api_key2.
+const camel = (name: string): string =>
+  name.replace(/([a-z\d])(?=[A-Z])|([A-Z])(?=[A-Z][a-z])/g, "$1$2_").toLowerCase();
+
 // `X-Amz-Signature` -> x amz signature; `apiKey2` -> api key.
-const splitWords = (name: string): string[] =>
-  name
-    .replace(/([a-z])(?=[A-Z])|([A-Z])(?=[A-Z][a-z])/g, "$1$2_")
-    .toLowerCase()
-    .split(/[^a-z]+/)
-    .filter(Boolean);
+const splitWords = (name: string): string[] => camel(name).split(/[^a-z]+/).filter(Boolean);
 
 export const isSecretName = (name: string): boolean => {
   const words = splitWords(decode(name));
@@ -55,7 +63,7 @@ const parameters = (text: string, depth: number): string =>
       const value = segment.slice(equals + 1);
       if (equals < 0 || !value) return segment;
       const named = segment.slice(0, equals + 1);
-      if (isSecretName(named.slice(1, -1))) return named + REDACTED;
+      if (isSecretName(named.slice(1, -1)) || isEmail(value)) return named + REDACTED;
       if (depth < 2 && value.includes("%")) {
         const decoded = decode(value);
         const redacted = redactUrl(decoded, depth + 1);
@@ -76,4 +84,28 @@ const redactUrl = (url: string, depth: number): string => {
     : text.slice(0, start) + parameters(text.slice(start), depth);
 };
 
-export const redact = (url: string): string => redactUrl(url, 0);
+// The path's segments that are e-mail addresses, or that the route the server matched
+// (`/reset/<uidb64>/<token>/`, `/recover/{email}`) names as secret or personal, are redacted.
+export const isRouteSecret = (name: string): boolean =>
+  isSecretName(name) || camel(name).split(/[^a-z\d]+/).some((word) => ROUTE.has(word));
+
+const redactPath = (url: string, route: string): string => {
+  const [, origin = "", path, rest] = /^((?:\w+:)?\/\/[^/?#]*)?([^?#]*)(.*)$/.exec(url)!;
+  const names = route.split("/");
+  const segments = path!.split("/");
+  return (
+    origin +
+    segments
+      .map((segment, index) => {
+        const parameter =
+          names.length == segments.length &&
+          (/^(?:<(?:.*:)?|\{)(\w+)[>:}]/.exec(names[index]!) || [])[1];
+        return isEmail(segment) || (parameter && isRouteSecret(parameter)) ? REDACTED : segment;
+      })
+      .join("/") +
+    rest
+  );
+};
+
+// `route`: the route pattern of the page, when the server rendered this very page.
+export const redact = (url: string, route = ""): string => redactUrl(redactPath(url, route), 0);

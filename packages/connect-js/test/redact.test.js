@@ -78,3 +78,28 @@ test("100 KB of hostile URL is redacted in linear time", () => {
     assert.ok(elapsed < 250, `${piece}: ${elapsed.toFixed(0)} ms`);
   }
 });
+
+test("the route the server matched redacts the path segments it names as secret or personal", () => {
+  const cases = [
+    ["https://a.example/accounts/reset/MQ/c4x-9f/", "/accounts/reset/<uidb64>/<token>/",
+      "https://a.example/accounts/reset/[redacted]/[redacted]/"],
+    ["https://a.example/reset/abc?page=2", "/reset/<string(length=3):token>",
+      "https://a.example/reset/[redacted]?page=2"],
+    ["https://a.example/api/recover/ada%40example.com", "/api/recover/{email}",
+      "https://a.example/api/recover/[redacted]"],
+    ["https://a.example/activate/k3y", "/activate/<str:activation_key>",
+      "https://a.example/activate/[redacted]"],
+    ["https://a.example/items/42", "/items/<int:item_id>", "https://a.example/items/42"],
+    // A path the route does not fit is left to the other rules.
+    ["https://a.example/files/a/b/c", "/files/{token:path}", "https://a.example/files/a/b/c"],
+  ];
+  for (const [url, route, expected] of cases) assert.equal(redact(url, route), expected, route);
+});
+
+test("e-mail addresses are personal data in a path and in a parameter's value", () => {
+  assert.equal(
+    redact("https://a.example/users/ada@example.com/?to=bob%40example.org&page=2"),
+    "https://a.example/users/[redacted]/?to=[redacted]&page=2",
+  );
+  assert.equal(redact("https://a.example/@handle?q=at@home"), "https://a.example/@handle?q=at@home");
+});

@@ -18,14 +18,10 @@ import re
 from collections.abc import Callable
 from urllib.parse import unquote
 
-from connect_otel._secret_names import words
+from connect_otel._secret_names import ROUTE, words
 
 REDACTED = "[redacted]"
 
-# Words of parameter names that are not secrets to the key patterns but still must not leave in
-# a path: a user's id as Django's password-reset link encodes it, a mail address, an activation
-# key.
-ROUTE_WORDS = frozenset({"key", "uid", "uidb36", "uidb64", "email", "mail"})
 
 # Beyond this many distinct routes (an app that generates them), routes are not remembered.
 CACHE_LIMIT = 1024
@@ -92,7 +88,7 @@ class RouteRedactor:
         return compiled
 
     def parameter_is_secret(self, name: str) -> bool:
-        return not ROUTE_WORDS.isdisjoint(words(name).split("_")) or self._is_secret(name)
+        return not ROUTE.isdisjoint(words(name).split("_")) or self._is_secret(name)
 
     def path(self, route: str | None, path: str) -> str:
         """`path` (or a path with its query) with the segments of secret route parameters, and

@@ -17,6 +17,7 @@ SECRET: frozenset[str] = frozenset(_LIST["secret"].split())
 DESCRIBING: frozenset[str] = frozenset(_LIST["describing"].split())
 COUNTING: frozenset[str] = frozenset(_LIST["counting"].split())
 PARAMETERS: frozenset[str] = frozenset(_LIST["parameters"].split())
+ROUTE: frozenset[str] = frozenset(_LIST["route"].split())
 # The longest entry, in words: `access_key_id`.
 LONGEST = max(entry.count("_") + 1 for entry in SECRET)
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from connect_otel._route_redaction import RouteRedactor
 from connect_otel._scrubbing import REDACTED, Scrubber
-from connect_otel._secret_names import COUNTING, DESCRIBING, PARAMETERS, SECRET
+from connect_otel._secret_names import COUNTING, DESCRIBING, PARAMETERS, ROUTE, SECRET
 
 CONNECT_JS = Path(__file__).parents[3] / "connect-js"
 
@@ -105,7 +106,7 @@ def test_path_parameters_are_scrubbed_in_url_path_too() -> None:
 def test_the_beacon_decides_every_name_as_the_scrubber_does() -> None:
     node = shutil.which("node")
     assert node is not None, "node is needed to run the beacon's matcher"
-    entries = [*SECRET, *DESCRIBING, *COUNTING, *PARAMETERS]
+    entries = [*SECRET, *DESCRIBING, *COUNTING, *PARAMETERS, *ROUTE]
     names = [
         *MISSED,
         *OVER_SCRUBBED,
@@ -115,6 +116,7 @@ def test_the_beacon_decides_every_name_as_the_scrubber_does() -> None:
         *(f"x_{entry}_value" for entry in entries),
         *(f"x{entry.title().replace('_', '')}2" for entry in entries),
         *("author", "page", "zip_code", "state_id", "X-Amz-Signature", "HTTPAuthToken"),
+        *("userEmail", "uidb64", "activation_key", "item_id", "mailbox", "email_count"),
     ]
     beacon = subprocess.run(
         [node, "scripts/secret-names.js"],
@@ -126,8 +128,15 @@ def test_the_beacon_decides_every_name_as_the_scrubber_does() -> None:
         timeout=60,
     )
     scrubber = Scrubber()
-    decisions = dict(zip(names, json.loads(beacon.stdout), strict=True))
-    differing = {name: secret for name, secret in decisions.items()
-                 if scrubber.parameter_is_secret(name) != secret}  # fmt: skip
+    routes = RouteRedactor(scrubber.parameter_is_secret)
+    decisions = {
+        name: tuple(pair) for name, pair in zip(names, json.loads(beacon.stdout), strict=True)
+    }
+    differing = {
+        name: beacon_says
+        for name, beacon_says in decisions.items()
+        if (scrubber.parameter_is_secret(name), routes.parameter_is_secret(name)) != beacon_says
+    }
     assert differing == {}
-    assert sum(decisions.values()) > 100, "both sides found secrets"
+    assert sum(secret for secret, _ in decisions.values()) > 100, "both sides found secrets"
+    assert sum(route and not secret for secret, route in decisions.values()) > 5
