@@ -12,6 +12,7 @@ urlpatterns = [
     path("spa", views.spa),
     path("login", views.login_view),
     path("health", views.health),
+    path("refuse/<int:status>", views.refuse),
     # The example serves its static files itself; a production site puts them behind its server.
     re_path(r"^static/(?P<path>.*)$", serve, {"insecure": True}),
 ]

@@ -15,4 +15,5 @@ class AppRouter(Router):
         path("login", views.LoginView),
         path("health", views.HealthView),
         path("job", views.JobView),
+        path("refuse/<int:status>", views.RefuseView),
     )
