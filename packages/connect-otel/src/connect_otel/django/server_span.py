@@ -4,7 +4,9 @@
   middleware builds each request's absolute URL to match its excluded URLs, and that validates
   the host: the DisallowedHost it raised turned the request into a 400 with no span, whose
   traceback started in the middleware, even in a site that would have served it. Now the site's
-  own host check (CommonMiddleware's, or the app's) raises where it would without Connect.
+  own host check (CommonMiddleware's, or the app's) raises where it would without Connect. The
+  URL is also built without the quoting Django's `build_absolute_uri` does, which cost about
+  15 µs a call, four calls a request; excluded paths are matched on the path as requested.
 - An exception that Django turns into a 4xx answer (Http404, PermissionDenied, BadRequest) is
   how a view answers, not a failure: the span keeps an unset status and no exception event, as
   the other frameworks' spans do.
@@ -18,9 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
-from django.utils.encoding import iri_to_uri
 from opentelemetry import trace
 from opentelemetry.instrumentation.django.middleware.otel_middleware import _DjangoMiddleware
 
@@ -59,17 +59,13 @@ def _with_unchecked_host(
     method: Callable[..., Result], request: HttpRequest, *args: Any, **kwargs: Any
 ) -> Result:
     # Only for the contrib's own call: the app's code must still meet the host check.
-    setattr(request, URL_BUILDER, lambda location=None: _url_to_match(request, location))
+    setattr(request, URL_BUILDER, lambda location=None: _url_to_match(request))
     try:
         return method(request, *args, **kwargs)
     finally:
         delattr(request, URL_BUILDER)
 
 
-def _url_to_match(request: HttpRequest, location: str | None) -> str:
-    try:
-        url: str = type(request).build_absolute_uri(request, location)
-    except DisallowedHost:
-        # Excluded URLs are matched on the path; the host is left out rather than trusted.
-        return str(iri_to_uri(f"{request.scheme}://{request.path}"))
-    return url
+def _url_to_match(request: HttpRequest) -> str:
+    # The host as sent: it is matched against, never trusted or exported from here.
+    return f"{request.scheme}://{request.META.get('HTTP_HOST', '')}{request.path}"
