@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import jinja2
-from fastapi import FastAPI, Form, Request
+from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
@@ -129,3 +129,9 @@ def support(request: Request) -> HTMLResponse:
 @app.get("/health")
 def health() -> PlainTextResponse:
     return PlainTextResponse("ok")
+
+
+@app.get("/refuse/{status}")
+def refuse(status: int) -> Response:
+    """Answers 400, 403 or 404 the way views usually do: by raising the framework's exception."""
+    raise HTTPException(status)

@@ -8,7 +8,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, redirect, render_template_string, request
+from flask import Flask, abort, redirect, render_template_string, request
 from flask_login import LoginManager, UserMixin, current_user, login_user
 from werkzeug.wrappers import Response
 
@@ -137,3 +137,9 @@ def support() -> str:
 @app.get("/health")
 def health() -> str:
     return "ok"
+
+
+@app.get("/refuse/<int:status>")
+def refuse(status: int) -> str:
+    """Answers 400, 403 or 404 the way views usually do: by raising the framework's exception."""
+    abort(status)

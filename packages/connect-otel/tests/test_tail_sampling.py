@@ -88,6 +88,39 @@ def test_a_failed_trace_is_kept_whole(traced: Traced, fail: str) -> None:
     assert all(s.parent and s.parent.span_id == root.context.span_id for s in spans if s != root)
 
 
+@pytest.mark.parametrize(
+    ("status_code", "raised", "kept"),
+    [
+        (404, True, False),  # a framework's Http404, recorded on the way to its answer
+        (400, True, False),
+        (404, False, False),
+        (503, False, True),
+        (500, True, True),
+        (200, True, True),  # failed after its headers were sent: the answer is broken
+        (None, True, True),  # an exception no response came out of
+    ],
+)
+def test_a_server_span_that_answered_4xx_is_not_a_failure(
+    traced: Traced, status_code: int | None, raised: bool, kept: bool
+) -> None:
+    with traced.tracer.start_as_current_span("GET /", kind=SpanKind.SERVER) as root:
+        if status_code is not None:
+            root.set_attribute("http.response.status_code", status_code)
+        if raised:
+            root.record_exception(LookupError("no such page"))
+            root.set_status(Status(StatusCode.ERROR))
+    assert traced.names() == (["GET /"] if kept else [])
+
+
+def test_a_failed_query_under_a_4xx_answer_still_keeps_the_trace(traced: Traced) -> None:
+    request(traced, fail="exception")  # the root answers 200
+    with traced.tracer.start_as_current_span("GET /", kind=SpanKind.SERVER) as root:
+        root.set_attribute("http.response.status_code", 404)
+        with traced.tracer.start_as_current_span("SELECT", kind=SpanKind.CLIENT) as query:
+            query.record_exception(RuntimeError("lost connection"))
+    assert traced.names() == ["GET /", "GET /", "SELECT", "SELECT", "render"]
+
+
 def test_a_slow_trace_is_kept_and_a_fast_one_is_not(traced: Traced) -> None:
     request(traced, seconds=0.9)
     assert traced.spans() == ()

@@ -9,7 +9,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).parent
 SECRET_KEY = os.environ.get("EXAMPLE_SECRET_KEY", "django-example-secret")
 DEBUG = False
-ALLOWED_HOSTS = ["*"]
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ROOT_URLCONF = "example.urls"
 WSGI_APPLICATION = "example.wsgi.application"
 
@@ -24,6 +24,7 @@ INSTALLED_APPS = [
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
 ]
@@ -51,4 +52,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "root": {"level": "INFO"},
+    # Requests refused as suspicious (a bad Host header) on the console, as sites usually do.
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.security": {"handlers": ["console"]}},
 }

@@ -14,6 +14,7 @@ urlpatterns = [
     path("reset/<uidb64>/<token>", views.reset),
     path("support", views.support),
     path("health", views.health),
+    path("refuse/<int:status>", views.refuse),
     # The example serves its static files itself; a production site puts them behind its server.
     re_path(r"^static/(?P<path>.*)$", serve, {"insecure": True}),
 ]

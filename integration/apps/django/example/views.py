@@ -5,8 +5,9 @@ from pathlib import Path
 
 from django.contrib.auth import authenticate, login
 from django.contrib.auth.models import User
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
@@ -76,6 +77,14 @@ def support(request: HttpRequest) -> HttpResponse:
 
 def health(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok")
+
+
+REFUSALS: dict[int, type[Exception]] = {400: BadRequest, 403: PermissionDenied, 404: Http404}
+
+
+def refuse(request: HttpRequest, status: int) -> HttpResponse:
+    """Answers 400, 403 or 404 the way views usually do: by raising Django's exception."""
+    raise REFUSALS[status](f"refused with {status}")
 
 
 def create_demo_user() -> None:

@@ -17,4 +17,5 @@ class AppRouter(Router):
         path("support", views.SupportView),
         path("health", views.HealthView),
         path("job", views.JobView),
+        path("refuse/<int:status>", views.RefuseView),
     )

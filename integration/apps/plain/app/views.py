@@ -6,6 +6,12 @@ from typing import Any
 
 from plain.auth import get_request_user, login
 from plain.http import RedirectResponse, Response
+from plain.http.exceptions import (
+    BadRequestError400,
+    ForbiddenError403,
+    HTTPException,
+    NotFoundError404,
+)
 from plain.templates.views import TemplateView
 from plain.views import View
 
@@ -126,3 +132,17 @@ class JobView(View):
     def get(self) -> Response:
         GreetJob("ada").run_in_worker()
         return Response("queued")
+
+
+REFUSALS: dict[int, type[HTTPException]] = {
+    400: BadRequestError400,
+    403: ForbiddenError403,
+    404: NotFoundError404,
+}
+
+
+class RefuseView(View):
+    """Answers 400, 403 or 404 the way views usually do: by raising the framework's exception."""
+
+    def get(self) -> Response:
+        raise REFUSALS[self.url_kwargs["status"]]()

@@ -39,6 +39,7 @@ from connect_otel._scrubbing_exporters import (
     ScrubbingMetricExporter,
     ScrubbingSpanExporter,
 )
+from connect_otel._server_address import ServerAddressExporter
 from connect_otel._tail_sampling import TailSamplingProcessor, tail_sampling_on
 from connect_otel.settings import Settings
 
@@ -87,7 +88,7 @@ class Pipeline:
         return pipeline
 
     def _install_traces(self) -> None:
-        exporter: SpanExporter = _exporters.span_exporter(self.settings)
+        exporter: SpanExporter = ServerAddressExporter(_exporters.span_exporter(self.settings))
         if self.scrubber is not None:
             exporter = ScrubbingSpanExporter(exporter, self.scrubber)
         # The SDK's batch size and schedule (512 items, 5 s; OTEL_BSP_* and OTEL_BLRP_* change

@@ -51,16 +51,17 @@ def tail_sampling_on(settings: Settings) -> bool:
 
 
 def failed(span: ReadableSpan) -> bool:
-    """An ERROR status, a recorded exception, or a server span that answered 5xx."""
-    if span.status.status_code is StatusCode.ERROR:
-        return True
-    if any(event.name == "exception" for event in span.events):
-        return True
+    """A 5xx server response, an ERROR status or a recorded exception; never a server span that
+    answered 4xx: a client's mistake (a scanner's 404s) is not the server failing, whatever a
+    framework recorded on the way to that answer."""
     if span.kind is SpanKind.SERVER:
         attributes = span.attributes or {}
         status = attributes.get("http.response.status_code", attributes.get("http.status_code"))
-        return isinstance(status, int) and status >= 500
-    return False
+        if isinstance(status, int) and status >= 400:
+            return status >= 500
+    if span.status.status_code is StatusCode.ERROR:
+        return True
+    return any(event.name == "exception" for event in span.events)
 
 
 def held_bytes(span: ReadableSpan) -> int:

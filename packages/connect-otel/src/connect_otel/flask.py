@@ -18,6 +18,7 @@ from opentelemetry.trace import Status, StatusCode
 from connect_config.frameworks import flask_config
 from connect_otel._request_metrics import ROUTE_KEY, RequestMetrics
 from connect_otel._setup import activate
+from connect_otel._span_names import unrouted_span_name
 from connect_otel.settings import TABLE, Settings
 
 logger = logging.getLogger("connect_otel")
@@ -57,7 +58,8 @@ def _trace_requests(app: Flask, settings: Settings) -> None:
 
 
 def _describe_request(error: BaseException | None) -> None:
-    """Names the request's span by its route and records an exception Flask turned into a 500.
+    """Names the request's span by its route (by its method alone when no route matched: the
+    WSGI middleware named it by its path) and records an exception Flask turned into a 500.
 
     At teardown the route is known even when a before_request handler answered early."""
     try:
@@ -68,6 +70,8 @@ def _describe_request(error: BaseException | None) -> None:
             if span.is_recording():
                 span.update_name(f"{request.method} {rule.rule}")
                 span.set_attribute(HTTP_ROUTE, rule.rule)
+        elif span.is_recording():
+            span.update_name(unrouted_span_name(request.method))
         if error is not None and span.is_recording():
             span.record_exception(error)
             span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))

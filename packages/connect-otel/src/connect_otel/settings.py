@@ -217,8 +217,8 @@ TABLE = SettingsTable(
             "TRACE_KEEP_ERRORS",
             p.boolean,
             True,
-            "Below a sample rate of 1.0, also export every trace started here that recorded an "
-            "exception, an ERROR status or a 5xx response.",
+            "Below a sample rate of 1.0, also export every trace started here that answered 5xx "
+            "or recorded an exception or an ERROR status (a request answered 4xx is no error).",
             kind=bool,
         ),
         Setting(

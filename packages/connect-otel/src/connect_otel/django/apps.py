@@ -10,6 +10,9 @@ from connect_otel._development_metrics import request_meter_provider
 from connect_otel._setup import activate
 from connect_otel.settings import TABLE
 
+# The contrib Django middleware, adjusted to the HTTP conventions; it takes the contrib's place.
+SERVER_SPAN_MIDDLEWARE = "connect_otel.django.server_span.ServerSpanMiddleware"
+
 
 class ConnectOtelConfig(AppConfig):
     name = "connect_otel.django"
@@ -28,12 +31,22 @@ class ConnectOtelConfig(AppConfig):
             excluded_urls=active.excluded_urls() or None,
             meter_provider=request_meter_provider(active),
         )
+        _replace_contrib_middleware()
         _add_after_instrumentation("connect_otel.django.middleware.LeadingSlashRoutes")
+
+
+def _replace_contrib_middleware() -> None:
+    from opentelemetry.instrumentation.django.middleware.otel_middleware import _DjangoMiddleware
+
+    contrib = f"{_DjangoMiddleware.__module__}.{_DjangoMiddleware.__qualname__}"
+    django_settings.MIDDLEWARE = [
+        SERVER_SPAN_MIDDLEWARE if name == contrib else name for name in django_settings.MIDDLEWARE
+    ]
 
 
 def _add_after_instrumentation(middleware: str) -> None:
     # DjangoInstrumentor has just put its middleware first; ours must run right after it.
     stack = list(django_settings.MIDDLEWARE)
-    position = next((i + 1 for i, name in enumerate(stack) if "opentelemetry" in name), 0)
+    position = next((i + 1 for i, name in enumerate(stack) if name == SERVER_SPAN_MIDDLEWARE), 0)
     stack.insert(position, middleware)
     django_settings.MIDDLEWARE = stack
