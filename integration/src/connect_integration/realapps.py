@@ -4,6 +4,7 @@ Flask-Security-Too's views. A test runs one through `RealApp.run`."""
 
 from __future__ import annotations
 
+import email
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -60,9 +61,17 @@ class RealApp:
         with run_server(gunicorn(self.target, port), environ, port, cwd=self.directory) as server:
             yield server
 
-    def mail(self, workdir: Path) -> str:
-        """Every e-mail the app has written so far, as one text."""
-        return "\n".join(p.read_text() for p in sorted((workdir / "mail").iterdir()))
+    def mail(self, workdir: Path) -> list[str]:
+        """The plain-text body of every e-mail the app has written so far, decoded."""
+        bodies = []
+        for path in sorted((workdir / "mail").iterdir()):
+            # Both file backends (Django's, Flask-Mailman's) end each message with this line.
+            for raw in path.read_text().split("\n" + "-" * 79 + "\n"):
+                for part in email.message_from_string(raw).walk():
+                    payload = part.get_payload(decode=True)
+                    if part.get_content_type() == "text/plain" and isinstance(payload, bytes):
+                        bodies.append(payload.decode())
+        return bodies
 
 
 DJANGO_SETUP = (
