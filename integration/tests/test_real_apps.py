@@ -1,5 +1,6 @@
-"""Connect in published apps nobody on this project wrote: Django's auth views and admin, and
-Flask-Security-Too's views, each under gunicorn with connect-otel and connect-pageviews on.
+"""Connect in published apps nobody on this project wrote, with connect-otel on: Django's auth
+views and admin and Flask-Security-Too's views under gunicorn, with connect-pageviews' tag in
+their base templates, and SQLAdmin's views in a FastAPI app under uvicorn.
 
 Each app runs twice per module: exporting to the local receiver (with Chromium visiting pages
 that carry the page-view tag), and without the export token, for the console it shows without
@@ -30,16 +31,50 @@ QUICK = {"CONNECT_METRICS_INTERVAL": "1", "OTEL_BSP_SCHEDULE_DELAY": "100",
          "OTEL_BLRP_SCHEDULE_DELAY": "100"}  # fmt: skip
 PAGEVIEWS = {"CONNECT_PAGEVIEWS_TOKEN": "pv_real_apps"}
 UNROUTED = "/no/such/page"
-# The admin's "view on site" redirect for an object that does not exist: its view raises Http404.
-ADMIN_NOT_FOUND = "/admin/r/999/1/"
 STARTUP_LINE = "Connect is exporting"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Where each app's flows go, and what they should find."""
+
+    login: str
+    boom: str
+    # A request that reads the database, and the table it reads.
+    reads: tuple[str, str]
+    table: str
+    # A routed view that raises the framework's own 404, if the app has one.
+    raised_404: str = ""
+    # Whether the app's pages carry the page-view tag.
+    tagged: bool = True
+
+
+FACTS = {
+    # The admin's "view on site" for an object that does not exist raises Http404.
+    "django": Facts(
+        "/accounts/login/",
+        "/boom/",
+        ("POST", "/accounts/login/"),
+        "auth_user",
+        raised_404="/admin/r/999/1/",
+    ),
+    "flask-security": Facts("/login", "/boom", ("POST", "/login"), "user"),
+    # A missing row's details page raises HTTPException(404).
+    "sqladmin": Facts(
+        "/admin/login",
+        "/boom",
+        ("GET", "/admin/book/list"),
+        "book",
+        raised_404="/admin/book/details/999",
+        tagged=False,
+    ),
+}
 
 
 @dataclass
 class Flow:
     """What driving an app's flows learned: the reset link and every secret it handled."""
 
-    reset_link: str = ""
     reset_path: str = ""
     reset_token: str = ""
     secrets: set[str] = field(default_factory=set)
@@ -48,6 +83,7 @@ class Flow:
 @dataclass
 class Run:
     app: RealApp
+    port: int
     console: str
     flow: Flow
     receiver: Receiver | None = None
@@ -117,7 +153,7 @@ def django_flow(server: Server, workdir: Path, visit: Callable[[str], None]) -> 
     changelist = session.get(f"{base}/admin/auth/user/")
     assert changelist.status_code == 200 and EMAIL in changelist.text
     assert session.get(base + UNROUTED).status_code == 404
-    assert session.get(base + ADMIN_NOT_FOUND).status_code == 404  # the admin's Http404
+    assert session.get(base + FACTS["django"].raised_404).status_code == 404
     assert session.get(f"{base}/boom/").status_code == 500
     logged_out = session.post(
         f"{base}/accounts/logout/", data={"csrfmiddlewaretoken": session.cookies["csrftoken"]}
@@ -136,7 +172,7 @@ def django_flow(server: Server, workdir: Path, visit: Callable[[str], None]) -> 
     )
     assert changed.url.endswith("/accounts/reset/done/"), changed.url
     flow.secrets |= {form["csrfmiddlewaretoken"], *session.cookies.values()}
-    flow.reset_link, flow.reset_path = link, urlsplit(link).path
+    flow.reset_path = urlsplit(link).path
     flow.reset_token = flow.reset_path.rstrip("/").rsplit("/", 1)[1]
     visit(link)  # spent now: Django renders its "invalid link" page at the token's address
     return flow
@@ -179,12 +215,35 @@ def flask_security_flow(server: Server, workdir: Path, visit: Callable[[str], No
     again = session.post(f"{base}/login", data={**form, "email": EMAIL, "password": NEW_PASSWORD})
     assert urlsplit(again.url).path == "/", "the new password works"
     flow.secrets |= {form["csrf_token"], *session.cookies.values()}
-    flow.reset_link, flow.reset_path = link, urlsplit(link).path
+    flow.reset_path = urlsplit(link).path
     flow.reset_token = flow.reset_path.rsplit("/", 1)[1]
     return flow
 
 
-FLOWS = {"django": django_flow, "flask-security": flask_security_flow}
+def sqladmin_flow(server: Server, workdir: Path, visit: Callable[[str], None]) -> Flow:
+    """Sign in, add a row through the create form, list the rows, a missing row's details, a
+    404, a 500, sign out: every view and form is SQLAdmin's own."""
+    flow = Flow(secrets={PASSWORD})
+    session = requests.Session()
+    base = server.url
+    assert session.get(f"{base}/admin/login").status_code == 200
+    signed_in = session.post(
+        f"{base}/admin/login", data={"username": USERNAME, "password": PASSWORD}
+    )
+    assert urlsplit(signed_in.url).path == "/admin/", signed_in.url
+    flow.secrets |= set(session.cookies.values())
+    title = "Notes on the Analytical Engine"
+    assert session.post(f"{base}/admin/book/create", data={"title": title}).status_code == 200
+    assert title in session.get(f"{base}/admin/book/list").text
+    assert session.get(base + FACTS["sqladmin"].raised_404).status_code == 404
+    assert session.get(base + UNROUTED).status_code == 404
+    assert session.get(f"{base}/admin/logout").status_code == 200
+    # Last: uvicorn closes the connection an unhandled exception ran on.
+    assert session.get(f"{base}/boom").status_code == 500
+    return flow
+
+
+FLOWS = {"django": django_flow, "flask-security": flask_security_flow, "sqladmin": sqladmin_flow}
 
 
 @pytest.fixture(params=sorted(REAL_APPS), scope="module")
@@ -224,12 +283,13 @@ def exporting(
             receiver.wait_for(lambda r: len(r.pageviews()) > before)
 
         with app.run(workdir, **env) as server:
-            visit(server.url + "/")
+            if FACTS[app.name].tagged:
+                visit(server.url + "/")
             flow = FLOWS[app.name](server, workdir, visit)
             server.stop()
-            console = server.output()
+            run = Run(app, server.port, server.output(), flow, receiver)
         context.close()
-        yield Run(app, console, flow, receiver)
+        yield run
 
 
 @pytest.fixture(scope="module")
@@ -239,7 +299,7 @@ def quiet(app: RealApp, tmp_path_factory: pytest.TempPathFactory) -> Run:
     with app.run(workdir, **PAGEVIEWS) as server:
         flow = FLOWS[app.name](server, workdir, lambda url: None)
         server.stop()
-        return Run(app, server.output(), flow)
+        return Run(app, server.port, server.output(), flow)
 
 
 def expect_failure_on(
@@ -261,10 +321,12 @@ PAGEVIEWS_WARNING = "CONNECT_PAGEVIEWS_IDENTITY_KEY is not"
 
 
 def console_lines(console: str) -> set[str]:
+    """The lines to compare: a traceback's indented frames are left out, since Connect's
+    middleware adds frames of its own; its first and last lines stay."""
     return {
         VARYING.sub("N", GUNICORN_PREFIX.sub("", line)).strip()
         for line in console.splitlines()
-        if line.strip() and REAPED not in line
+        if line.strip() and not line[0].isspace() and REAPED not in line
     }
 
 
@@ -278,16 +340,18 @@ def test_the_console_keeps_every_line_the_app_shows_without_connect(
 
 def test_the_console_without_connect_shows_the_apps_own_lines(app: RealApp, quiet: Run) -> None:
     """What the comparison above stands on: the lines it checks are really there."""
-    assert PAGEVIEWS_WARNING in quiet.console, quiet.console
-    if app.name == "flask-security":
-        # Flask's default handler; Django with DEBUG off mails 500s to ADMINS instead.
+    if FACTS[app.name].tagged:
+        assert PAGEVIEWS_WARNING in quiet.console, quiet.console
+    if app.name != "django":
+        # Flask's default handler, uvicorn's error logger; Django with DEBUG off mails 500s to
+        # ADMINS instead.
         assert "Traceback" in quiet.console and "RuntimeError" in quiet.console, quiet.console
 
 
-def test_connects_start_up_line_shows_under_gunicorn(
+def test_connects_start_up_line_shows_on_the_servers_console(
     request: pytest.FixtureRequest, app: RealApp, exporting: Run
 ) -> None:
-    expect_failure_on(request, app, {"django", "flask-security"}, "the console stays the app's")
+    expect_failure_on(request, app, set(REAL_APPS), "the console stays the app's")
     assert STARTUP_LINE in exporting.console, exporting.console
 
 
@@ -301,23 +365,23 @@ def test_an_unrouted_404_leaves_the_server_span_status_unset(exporting: Run) -> 
     assert not [e for e in span.events if e.name == "exception"]
 
 
-def test_a_view_raising_http404_leaves_the_server_span_status_unset(
+def test_a_view_raising_a_404_leaves_the_server_span_status_unset(
     request: pytest.FixtureRequest, app: RealApp, exporting: Run
 ) -> None:
-    if app.name != "django":
-        pytest.skip("Django's Http404")
-    request.applymarker(pytest.mark.xfail(strict=True, reason="4xx leaves the status unset"))
-    span = exporting.server_span(ADMIN_NOT_FOUND)
+    if not FACTS[app.name].raised_404:
+        pytest.skip("no view of this app raises a 404")
+    expect_failure_on(request, app, {"django"}, "4xx leaves the status unset")
+    span = exporting.server_span(FACTS[app.name].raised_404)
     assert span.attributes["http.response.status_code"] == 404
     assert span.status_code == "UNSET"
     assert not [e for e in span.events if e.name == "exception"]
 
 
 def test_a_500_is_an_error_with_its_exception_and_a_log_record_in_its_trace(
-    app: RealApp, exporting: Run
+    request: pytest.FixtureRequest, app: RealApp, exporting: Run
 ) -> None:
-    path = "/boom/" if app.name == "django" else "/boom"
-    span = exporting.server_span(path)
+    expect_failure_on(request, app, {"sqladmin"}, "a 500 under uvicorn exports a log record")
+    span = exporting.server_span(FACTS[app.name].boom)
     assert span.attributes["http.response.status_code"] == 500
     assert span.status_code == "ERROR"
     (event,) = [e for e in span.events if e.name == "exception"]
@@ -351,8 +415,12 @@ def test_an_unrouted_request_is_named_by_its_method_alone(
     assert "http.route" not in span.attributes
 
 
-def test_routed_requests_are_named_by_their_route(app: RealApp, exporting: Run) -> None:
-    path = "/accounts/login/" if app.name == "django" else "/login"
+def test_routed_requests_are_named_by_their_route(
+    request: pytest.FixtureRequest, app: RealApp, exporting: Run
+) -> None:
+    # Not in issue 22: SQLAdmin's routes live in a mounted app, and only the mount is named.
+    expect_failure_on(request, app, {"sqladmin"}, "routes of a mounted app named by the mount")
+    path = FACTS[app.name].login
     spans = exporting.server_spans_of("GET", path) + exporting.server_spans_of("POST", path)
     assert {(s.name, s.attributes["http.route"]) for s in spans} == {
         (f"GET {path}", path),
@@ -363,21 +431,26 @@ def test_routed_requests_are_named_by_their_route(app: RealApp, exporting: Run) 
 def test_query_spans_are_named_by_operation_and_table(
     request: pytest.FixtureRequest, app: RealApp, exporting: Run
 ) -> None:
-    expect_failure_on(request, app, {"django", "flask-security"}, "query spans named by table")
-    table = "auth_user" if app.name == "django" else "user"
+    expect_failure_on(request, app, set(REAL_APPS), "query spans named by table")
+    table = FACTS[app.name].table
     queries = [s for s in exporting.exported.spans() if s.kind == "CLIENT"]
     named = [s for s in queries if s.name == f"SELECT {table}"]
     assert named, sorted({s.name for s in queries})
     assert all(s.attributes.get("db.query.summary") == f"SELECT {table}" for s in named)
 
 
-def test_the_login_made_query_spans_and_a_query_metric(app: RealApp, exporting: Run) -> None:
-    path = "/accounts/login/" if app.name == "django" else "/login"
-    login = exporting.server_spans_of("POST", path)[0]
-    in_trace = [
-        s for s in exporting.exported.spans() if s.trace_id == login.trace_id and s.kind == "CLIENT"
-    ]
-    assert in_trace, "no query span in the login's trace"
+def test_a_page_that_reads_the_database_made_query_spans_and_a_query_metric(
+    request: pytest.FixtureRequest, app: RealApp, exporting: Run
+) -> None:
+    # Not in issue 22: SQLAdmin's documented set-up opens the engine's pooled connection before
+    # the app (and Connect) exists; that connection's queries are never traced, while the
+    # start-up line says "tracing sqlite3".
+    expect_failure_on(request, app, {"sqladmin"}, "queries on a connection opened before start")
+    method, path = FACTS[app.name].reads
+    page = exporting.server_spans_of(method, path)[0]
+    spans = exporting.exported.spans()
+    in_trace = [s for s in spans if s.trace_id == page.trace_id and s.kind == "CLIENT"]
+    assert in_trace, f"no query span in the trace of {method} {path}"
     assert all(s.attributes.get("db.system.name") == "sqlite" for s in in_trace)
     metrics = {m.name for m in exporting.exported.metrics()}
     assert "db.client.operation.duration" in metrics, sorted(metrics)
@@ -386,11 +459,10 @@ def test_the_login_made_query_spans_and_a_query_metric(app: RealApp, exporting: 
 def test_server_address_is_the_host_and_server_port_the_port(
     request: pytest.FixtureRequest, app: RealApp, exporting: Run
 ) -> None:
-    expect_failure_on(request, app, {"django", "flask-security"}, "server.address without port")
+    expect_failure_on(request, app, set(REAL_APPS), "server.address without port")
     spans = [s for s in exporting.exported.spans() if s.kind == "SERVER"]
     assert {s.attributes["server.address"] for s in spans} == {"127.0.0.1"}
-    port = urlsplit(exporting.flow.reset_link).port
-    assert {s.attributes.get("server.port") for s in spans} == {port}
+    assert {s.attributes.get("server.port") for s in spans} == {exporting.port}
 
 
 # --- What was exported and what was not -----------------------------------------------------
@@ -401,15 +473,17 @@ def everything_exported(run: Run) -> str:
     return repr([receiver.spans(), receiver.logs(), receiver.metrics(), receiver.pageviews()])
 
 
-def test_no_password_session_cookie_or_csrf_token_is_exported(exporting: Run) -> None:
+def test_no_password_session_cookie_or_csrf_token_is_exported(app: RealApp, exporting: Run) -> None:
     exported = everything_exported(exporting)
-    assert exporting.exported.spans() and exporting.exported.pageviews()
-    assert len(exporting.flow.secrets) >= 5, exporting.flow.secrets
+    assert exporting.exported.spans() and exporting.exported.logs()
+    assert len(exporting.flow.secrets) >= (5 if FACTS[app.name].tagged else 2)
     leaked = [secret for secret in exporting.flow.secrets if secret in exported]
     assert not leaked
 
 
-def test_the_page_view_tag_reports_the_page_and_its_trace(exporting: Run) -> None:
+def test_the_page_view_tag_reports_the_page_and_its_trace(app: RealApp, exporting: Run) -> None:
+    if not FACTS[app.name].tagged:
+        pytest.skip("no page-view tag in this app")
     views = [v.fields for v in exporting.exported.pageviews()]
     (home,) = [view for view in views if urlsplit(view["url"]).path == "/"]
     spans = exporting.exported.spans()
@@ -421,6 +495,8 @@ def test_the_page_view_tag_reports_the_page_and_its_trace(exporting: Run) -> Non
 def test_issue_23_the_reset_token_stays_out_of_the_path_and_span_name(
     request: pytest.FixtureRequest, exporting: Run
 ) -> None:
+    if not exporting.flow.reset_token:
+        pytest.skip("no password-reset link in this app")
     request.applymarker(pytest.mark.xfail(strict=True, reason="issue 23: secrets in URL paths"))
     token = exporting.flow.reset_token
     spans = [s for s in exporting.exported.spans() if s.kind == "SERVER"]
@@ -432,6 +508,8 @@ def test_issue_23_the_reset_token_stays_out_of_the_path_and_span_name(
 def test_issue_23_the_reset_token_stays_out_of_the_beacon(
     request: pytest.FixtureRequest, exporting: Run
 ) -> None:
+    if not exporting.flow.reset_token:
+        pytest.skip("no password-reset link in this app")
     request.applymarker(pytest.mark.xfail(strict=True, reason="issue 23: secrets in URL paths"))
     views = [v.fields for v in exporting.exported.pageviews()]
     assert len(views) >= 2, views

@@ -1,6 +1,7 @@
 """Published apps nobody on this project wrote, each under its real server with only the glue a
-user would write (integration/apps/realapps): Django's auth views and admin, and
-Flask-Security-Too's views. A test runs one through `RealApp.run`."""
+user would write (integration/apps/realapps): Django's auth views and admin and
+Flask-Security-Too's views under gunicorn, SQLAdmin's under uvicorn. A test runs one through
+`RealApp.run`."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from connect_testkit.ports import free_port
 from connect_testkit.scripts import clean_environ
-from connect_testkit.servers import Server, gunicorn, run_server
+from connect_testkit.servers import Server, gunicorn, run_server, uvicorn
 
 REALAPPS = Path(__file__).parents[2] / "apps" / "realapps"
 # The user every app is seeded with, through the app's own command for it.
@@ -27,10 +28,14 @@ PASSWORD = "correct horse battery staple"
 class RealApp:
     name: str
     directory: Path
-    # The WSGI app as gunicorn names it.
+    # The app as its server names it ("module:attribute").
     target: str
     # The one-off commands before the server starts (`python -m ...` arguments).
-    setup: tuple[tuple[str, ...], ...]
+    setup: tuple[tuple[str, ...], ...] = ()
+    asgi: bool = False
+
+    def argv(self, port: int) -> list[str]:
+        return uvicorn(self.target, port) if self.asgi else gunicorn(self.target, port)
 
     @contextmanager
     def run(self, workdir: Path, **env: str) -> Iterator[Server]:
@@ -44,6 +49,8 @@ class RealApp:
             REALSITE_MAIL_DIR=str(workdir / "mail"),
             REALAPP_MAIL_DIR=str(workdir / "mail"),
             DJANGO_SUPERUSER_PASSWORD=PASSWORD,
+            REALAPP_USERNAME=USERNAME,
+            REALAPP_PASSWORD=PASSWORD,
             **env,
         )
         # Set-up commands are not the app at work: they run without the export token.
@@ -58,7 +65,7 @@ class RealApp:
                 timeout=120,
             )
         port = free_port()
-        with run_server(gunicorn(self.target, port), environ, port, cwd=self.directory) as server:
+        with run_server(self.argv(port), environ, port, cwd=self.directory) as server:
             yield server
 
     def mail(self, workdir: Path) -> list[str]:
@@ -86,5 +93,6 @@ REAL_APPS = {
     for app in (
         RealApp("django", REALAPPS / "django", "realsite.wsgi", DJANGO_SETUP),
         RealApp("flask-security", REALAPPS / "flask_security", "app:app", FLASK_SECURITY_SETUP),
+        RealApp("sqladmin", REALAPPS / "sqladmin", "app:app", asgi=True),
     )
 }
