@@ -52,19 +52,19 @@ class Facts:
 FACTS = {
     # The admin's "view on site" for an object that does not exist raises Http404.
     "django": Facts(
-        "/accounts/login/",
-        "/boom/",
-        ("POST", "/accounts/login/"),
-        "auth_user",
+        login="/accounts/login/",
+        boom="/boom/",
+        reads=("POST", "/accounts/login/"),
+        table="auth_user",
         raised_404="/admin/r/999/1/",
     ),
-    "flask-security": Facts("/login", "/boom", ("POST", "/login"), "user"),
+    "flask-security": Facts(login="/login", boom="/boom", reads=("POST", "/login"), table="user"),
     # A missing row's details page raises HTTPException(404).
     "sqladmin": Facts(
-        "/admin/login",
-        "/boom",
-        ("GET", "/admin/book/list"),
-        "book",
+        login="/admin/login",
+        boom="/boom",
+        reads=("GET", "/admin/book/list"),
+        table="book",
         raised_404="/admin/book/details/999",
         tagged=False,
     ),
@@ -305,7 +305,8 @@ def quiet(app: RealApp, tmp_path_factory: pytest.TempPathFactory) -> Run:
 def expect_failure_on(
     request: pytest.FixtureRequest, app: RealApp, names: set[str], reason: str
 ) -> None:
-    """Marks this run strict-xfail on the apps in `names`: the fix is made elsewhere."""
+    """Marks this run strict-xfail on the apps in `names`, for behaviour not fixed yet: once the
+    fix is in, the run passes, strict turns that into a failure, and the name must go."""
     if app.name in names:
         request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
 
@@ -315,7 +316,7 @@ def expect_failure_on(
 # gunicorn's "[time] [pid] [LEVEL]" prefix, and the numbers that differ between two runs.
 GUNICORN_PREFIX = re.compile(r"^\[[^\]]+\] \[\d+\] ")
 VARYING = re.compile(r"\d+")
-# gunicorn says this only when its worker is still running as the arbiter reaps it: a race.
+# Whether gunicorn says this depends on how its worker's exit races the arbiter's own SIGTERM.
 REAPED = "was sent SIGTERM!"
 PAGEVIEWS_WARNING = "CONNECT_PAGEVIEWS_IDENTITY_KEY is not"
 
