@@ -1,9 +1,11 @@
 """The libraries Connect traces beyond the framework's requests, on the contrib instrumentations.
 
 With `CONNECT_INSTRUMENT=auto` every supported library the app has installed is instrumented,
-with no code from the user; a library whose instrumentation is not installed is named once at
-start-up with the extra that brings it. An instrumentation that fails to load is logged and
-skipped: it never stops the app or the others.
+with no code from the user. A library installed without its instrumentation is named, with the
+extra that brings it, only once the app imports it: installed is not used (the OTLP exporter
+itself brings requests and urllib3; `fastapi[standard]` brings httpx), and Connect's own imports
+are not the app's. An instrumentation that fails to load is logged and skipped: it never stops
+the app or the others.
 
 Each library is instrumented when the app first imports it (at once when it already has). An app
 with Celery, SQLAlchemy and Redis installed but not imported does not load them: importing
@@ -21,9 +23,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-from collections.abc import Callable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
+from types import FrameType, ModuleType
 
 from wrapt import register_post_import_hook
 
@@ -95,15 +98,26 @@ class Plan:
     """What `CONNECT_INSTRUMENT` asks for, against what this environment has."""
 
     traced: list[Library] = field(default_factory=list)
-    # Installed (or asked for) without the instrumentation: the extra would trace it.
+    # Asked for by name, or imported by the app, without the instrumentation: the extra would
+    # trace it.
     missing: list[Library] = field(default_factory=list)
+    # Installed without the instrumentation: missing once the app imports it.
+    uninstrumented: list[Library] = field(default_factory=list)
 
     def describe(self) -> str:
         parts = [f"tracing {', '.join(lib.name for lib in self.traced) or 'no libraries'}"]
         if self.missing:
-            extras = ", ".join(f"{lib.name} (add connect-otel[{lib.name}])" for lib in self.missing)
-            parts.append(f"not traced: {extras}")
+            parts.append(f"not traced: {', '.join(map(_advice, self.missing))}")
         return "; ".join(parts)
+
+    def describe_uninstrumented(self) -> str:
+        """What `connect-otel check`, which does not run the app, can say of them."""
+        names = ", ".join(library.name for library in self.uninstrumented)
+        return f"installed without their extra: {names}; the app's log names each it imports"
+
+
+def _advice(library: Library) -> str:
+    return f"{library.name} (add connect-otel[{library.name}])"
 
 
 def plan(
@@ -126,8 +140,10 @@ def plan(
             continue
         if library.instrumentable:
             result.traced.append(library)
-        elif not (auto and library.stdlib):
+        elif not auto:
             result.missing.append(library)
+        elif not library.stdlib:
+            result.uninstrumented.append(library)
     return result
 
 
@@ -136,9 +152,15 @@ def instrument(
     after: dict[str, Callable[[], None]],
     libraries: tuple[Library, ...] = LIBRARIES,
     skip: Sequence[str] = (),
+    imported_before: Collection[str] = (),
 ) -> Plan:
     """Instruments what `plan(chosen, libraries, skip)` traces, each library once the app
-    imports it; `after[name]` runs once that library is on."""
+    imports it; `after[name]` runs once that library is on.
+
+    `imported_before` holds the modules imported before Connect started (the app's): an
+    uninstrumented library among them is missing at once, one imported later once the app
+    imports it. One Connect itself imported while starting is not the app's: the app importing
+    it afterwards finds it loaded and goes unseen."""
     result = plan(chosen, libraries, skip)
     for library in list(result.traced):
 
@@ -147,7 +169,48 @@ def instrument(
                 result.traced.remove(library)
 
         register_post_import_hook(instrument_now, library.module)
+    own_modules = {library.module.split(".")[0] for library in libraries}
+    for library in result.uninstrumented:
+        if library.module in imported_before:
+            result.missing.append(library)
+        elif library.module not in sys.modules:
+
+            def advise(module: ModuleType, library: Library = library) -> None:
+                try:
+                    if not _imported_by_the_app(own_modules):
+                        return
+                except Exception:  # the app's import must go on whatever happens here
+                    logger.debug("Connect could not tell who imported %s", library.name)
+                    return
+                result.missing.append(library)
+                logger.info(
+                    "Connect is not tracing %s, which the app imports (add connect-otel[%s])",
+                    library.name,
+                    library.name,
+                )
+
+            register_post_import_hook(advise, library.module)
     return result
+
+
+# Frames between an import statement and a post-import hook, and Connect's own.
+_IMPORT_MACHINERY = frozenset({"importlib", "wrapt", "_frozen_importlib"})
+_CONNECT = frozenset({"opentelemetry", "connect_otel"})
+
+
+def _imported_by_the_app(libraries: Collection[str]) -> bool:
+    """Whether the import now running comes from the app's code (or a library it uses) rather
+    than from OpenTelemetry or Connect. A library importing another (requests importing urllib3)
+    passes the question to whoever imported it."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        package = frame.f_globals.get("__name__", "").split(".")[0]
+        if package in _CONNECT and frame.f_globals["__name__"] != __name__:
+            return False
+        if package not in _IMPORT_MACHINERY | _CONNECT and package not in libraries:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _instrument(library: Library, after: Callable[[], None] | None) -> bool:

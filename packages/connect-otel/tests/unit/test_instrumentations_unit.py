@@ -23,11 +23,63 @@ def names(libraries: list[Library]) -> list[str]:
     return [library.name for library in libraries]
 
 
-def test_auto_traces_what_is_installed_and_names_what_lacks_its_extra() -> None:
+def test_auto_traces_what_is_installed_and_names_nothing_the_app_has_not_imported() -> None:
     chosen = plan(("auto",), FAKES)
     assert names(chosen.traced) == ["with"]
-    assert names(chosen.missing) == ["without"]  # the standard module is not nagged about
-    assert chosen.describe() == "tracing with; not traced: without (add connect-otel[without])"
+    # Installed is not imported: the exporter's own requests must not be advice to the app.
+    assert names(chosen.missing) == []
+    assert names(chosen.uninstrumented) == ["without"]  # the standard module is not nagged about
+    assert chosen.describe() == "tracing with"
+
+
+def test_a_library_the_app_imported_before_start_up_is_named_with_its_extra() -> None:
+    chosen = instrument(("auto",), {}, (WITHOUT,), imported_before={"csv"})
+    assert (
+        chosen.describe() == "tracing no libraries; not traced: without (add connect-otel[without])"
+    )
+
+
+def import_fresh(module: str, importer: str) -> None:
+    """Imports `module` for the first time from code whose module is named `importer`."""
+    sys.modules.pop(module, None)
+    exec(f"import {module}", {"__name__": importer})
+
+
+def test_a_library_the_app_imports_later_is_named_then(caplog: pytest.LogCaptureFixture) -> None:
+    later = Library("later", "colorsys", "no_such_instrumentation", "Instrumentor")
+    sys.modules.pop("colorsys", None)
+    with caplog.at_level(logging.INFO, "connect_otel"):
+        chosen = instrument(("auto",), {}, (later,))
+        assert chosen.describe() == "tracing no libraries" and caplog.records == []
+        import_fresh("colorsys", "app.views")
+    assert names(chosen.missing) == ["later"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "Connect is not tracing later, which the app imports (add connect-otel[later])"
+    ]
+
+
+@pytest.mark.parametrize("importer", ["opentelemetry.exporter.otlp", "connect_otel._pipeline"])
+def test_connects_own_imports_are_not_the_apps(
+    importer: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    own = Library("own", "colorsys", "no_such_instrumentation", "Instrumentor")
+    sys.modules.pop("colorsys", None)
+    with caplog.at_level(logging.INFO, "connect_otel"):
+        chosen = instrument(("auto",), {}, (own,))
+        import_fresh("colorsys", importer)
+    assert chosen.missing == [] and caplog.records == []
+
+
+def test_a_library_imported_through_another_is_the_importers() -> None:
+    # requests importing urllib3: whoever imported requests decides.
+    outer = Library("outer", "wave", "no_such_instrumentation", "Instrumentor")
+    inner = Library("inner", "colorsys", "no_such_instrumentation", "Instrumentor")
+    through_the_outer_library = 'exec("import colorsys", {"__name__": "wave.sub"})'
+    for importer, missing in (("opentelemetry.exporter", []), ("app", ["inner"])):
+        sys.modules.pop("colorsys", None)
+        chosen = instrument(("auto",), {}, (outer, inner))
+        exec(through_the_outer_library, {"__name__": importer})
+        assert names(chosen.missing) == missing, importer
 
 
 def test_a_list_traces_only_those_and_names_each_that_cannot_be() -> None:
