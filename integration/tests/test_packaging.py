@@ -6,6 +6,7 @@ import json
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -16,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from connect_testkit.ports import free_port
 from connect_testkit.receiver import Receiver
 from connect_testkit.scripts import clean_environ
+from connect_testkit.servers import run_server
 
 ROOT = Path(__file__).parents[2]
 BUNDLE = "connect_pageviews/static/connect_pageviews/pageviews.js"
@@ -219,31 +222,32 @@ def test_every_readme_installs_from_a_clone_with_plain_pip(
     assert not [row for row in status.stdout.splitlines() if "build/" in row or ".egg" in row]
 
 
-def start_up_lines(venv: Venv, *app_code: str) -> list[str]:
-    """What Connect logs about itself while a Flask app starts and serves one request."""
-    with Receiver(token="t") as receiver:
-        start = """
-            import flask
-            import connect_otel
-            import connect_otel.flask
+def start_up_lines(venv: Venv, project: Path, *app_code: str) -> list[str]:
+    """What Connect logs about itself while a Flask app starts under Flask's own server and
+    serves one request."""
+    start = """
+        import flask
+        import connect_otel.flask
 
-            app = flask.Flask("blog")
-            """
-        serve = """
-            connect_otel.flask.init_app(app)
-            assert app.test_client().get("/").status_code == 200
-            connect_otel.shutdown()
-            """
-        venv.run(
-            "\n".join(textwrap.dedent(part) for part in (start, *app_code, serve)),
-            CONNECT_EXPORT_URL=receiver.url,
-            CONNECT_EXPORT_TOKEN="t",
-        )
+        app = flask.Flask("blog")
+        """
+    (project / "blog.py").write_text(
+        "\n".join(textwrap.dedent(part) for part in (start, *app_code))
+        + "\nconnect_otel.flask.init_app(app)\n"
+    )
+    port = free_port()
+    with Receiver(token="t") as receiver:
+        argv = [str(venv.python), "-m", "flask", "--app", "blog", "run", "--port", str(port)]
+        env = clean_environ(CONNECT_EXPORT_URL=receiver.url, CONNECT_EXPORT_TOKEN="t")
+        with run_server(argv, env, port, cwd=project) as server:
+            assert server.get("/")[0] == 200
+            # Ctrl-C: the server returns and Connect's exit hook sends what is pending.
+            assert server.stop(signal.SIGINT) == 0, server.output()
         return [str(log.body) for log in receiver.logs() if "Connect is" in str(log.body)]
 
 
 def test_start_up_names_only_libraries_the_app_imports(
-    from_a_clone: Callable[[str], PipVenv],
+    from_a_clone: Callable[[str], PipVenv], tmp_path: Path
 ) -> None:
     # Connect and Flask alone: the exporter brings requests and urllib3; the app uses neither.
     (flask_line,) = {line for line in clone_install_lines()[ROOT / "README.md"] if "otel" in line}
@@ -255,10 +259,10 @@ def test_start_up_names_only_libraries_the_app_imports(
         def home():
             return "home"
         """
-    (alone,) = start_up_lines(venv, view)
+    (alone,) = start_up_lines(venv, tmp_path, view)
     assert "not traced" not in alone, alone
 
-    (with_requests,) = start_up_lines(venv, "import requests", view)
+    (with_requests,) = start_up_lines(venv, tmp_path, "import requests", view)
     assert with_requests.endswith(
         "not traced: requests (add connect-otel[requests]), urllib3 (add connect-otel[urllib3])"
     )
@@ -266,7 +270,7 @@ def test_start_up_names_only_libraries_the_app_imports(
     # Installed and never imported (fastapi[standard] brings httpx): nothing to say. Imported by
     # a view after start-up: said then.
     venv.pip("install", "--quiet", "httpx")
-    (installed_only,) = start_up_lines(venv, view)
+    (installed_only,) = start_up_lines(venv, tmp_path, view)
     assert "not traced" not in installed_only, installed_only
     lazy_view = """
         @app.get("/")
@@ -274,7 +278,7 @@ def test_start_up_names_only_libraries_the_app_imports(
             import httpx
             return "home"
         """
-    lines = start_up_lines(venv, lazy_view)
+    lines = start_up_lines(venv, tmp_path, lazy_view)
     assert lines[1:] == [
         "Connect is not tracing httpx, which the app imports (add connect-otel[httpx])"
     ]
