@@ -266,6 +266,18 @@ def test_start_up_names_only_libraries_the_app_imports(
     assert with_requests.endswith(
         "not traced: requests (add connect-otel[requests]), urllib3 (add connect-otel[urllib3])"
     )
+    # The check, which runs no app, says what it can know.
+    with Receiver(token="t") as receiver:
+        check = subprocess.run(
+            [str(venv.path / "bin" / "connect-otel"), "check"],
+            env=clean_environ(CONNECT_EXPORT_URL=receiver.url, CONNECT_EXPORT_TOKEN="t"),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "not traced" not in check.stdout
+    assert "installed without their extra: requests, urllib3" in check.stdout
 
     # Installed and never imported (fastapi[standard] brings httpx): nothing to say. Imported by
     # a view after start-up: said then.
