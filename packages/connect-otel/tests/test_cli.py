@@ -149,6 +149,16 @@ def test_reads_a_flask_apps_config_without_turning_export_on_in_the_check(
     assert [log.body for log in receiver.logs()] == ["connect-otel check"]
 
 
+def test_an_app_package_is_not_taken_for_plain_without_plain(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    # FastAPI projects often have app/settings.py too.
+    write(tmp_path / "app" / "settings.py", "DEBUG = False\n")
+    result = check_in(tmp_path, CONNECT_EXPORT_URL=receiver.url, CONNECT_EXPORT_TOKEN="test-token")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Settings from the environment\n" in result.stdout
+
+
 def test_reads_plains_settings(receiver: Receiver, tmp_path: Path) -> None:
     python = PLAIN_PYTHON if PLAIN_PYTHON.exists() else None
     if python is None:

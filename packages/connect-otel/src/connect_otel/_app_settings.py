@@ -8,6 +8,7 @@ the app.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -42,7 +43,8 @@ def find(flask_app: str | None) -> AppSettings:
             return _flask(flask_app)
         if os.environ.get("DJANGO_SETTINGS_MODULE"):
             return _django(os.environ["DJANGO_SETTINGS_MODULE"])
-        if os.environ.get("PLAIN_SETTINGS_MODULE") or Path("app", "settings.py").is_file():
+        plain_project = os.environ.get("PLAIN_SETTINGS_MODULE") or Path("app/settings.py").is_file()
+        if plain_project and importlib.util.find_spec("plain") is not None:
             return _plain()
     return ENVIRONMENT_ONLY
 
