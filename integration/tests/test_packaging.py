@@ -246,6 +246,21 @@ def start_up_lines(venv: Venv, project: Path, *app_code: str) -> list[str]:
         return [str(log.body) for log in receiver.logs() if "Connect is" in str(log.body)]
 
 
+def connect_otel_check(venv: Venv, project: Path, *args: str) -> str:
+    """What `connect-otel check` prints, run from the app's directory."""
+    with Receiver(token="t") as receiver:
+        result = subprocess.run(
+            [str(venv.path / "bin" / "connect-otel"), "check", *args],
+            cwd=project,
+            env=clean_environ(CONNECT_EXPORT_URL=receiver.url, CONNECT_EXPORT_TOKEN="t"),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
 def test_start_up_names_only_libraries_the_app_imports(
     from_a_clone: Callable[[str], PipVenv], tmp_path: Path
 ) -> None:
@@ -266,18 +281,15 @@ def test_start_up_names_only_libraries_the_app_imports(
     assert with_requests.endswith(
         "not traced: requests (add connect-otel[requests]), urllib3 (add connect-otel[urllib3])"
     )
-    # The check, which runs no app, says what it can know.
-    with Receiver(token="t") as receiver:
-        check = subprocess.run(
-            [str(venv.path / "bin" / "connect-otel"), "check"],
-            env=clean_environ(CONNECT_EXPORT_URL=receiver.url, CONNECT_EXPORT_TOKEN="t"),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    assert check.returncode == 0, check.stdout + check.stderr
-    assert "not traced" not in check.stdout
-    assert "installed without their extra: requests, urllib3" in check.stdout
+    # The check without the app says what it can know; given the app, what the app imports.
+    alone_check = connect_otel_check(venv, tmp_path)
+    assert "not traced" not in alone_check
+    assert "installed without their extra: requests, urllib3" in alone_check
+    with_app = connect_otel_check(venv, tmp_path, "--app", "blog:app")
+    assert (
+        "; not traced: requests (add connect-otel[requests]), urllib3 (add connect-otel[urllib3])\n"
+    ) in with_app
+    assert "installed without their extra" not in with_app
 
     # Installed and never imported (fastapi[standard] brings httpx): nothing to say. Imported by
     # a view after start-up: said then.

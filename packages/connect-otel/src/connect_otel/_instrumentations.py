@@ -110,10 +110,18 @@ class Plan:
             parts.append(f"not traced: {', '.join(map(_advice, self.missing))}")
         return "; ".join(parts)
 
-    def describe_uninstrumented(self) -> str:
-        """What `connect-otel check`, which does not run the app, can say of them."""
-        names = ", ".join(library.name for library in self.uninstrumented)
-        return f"installed without their extra: {names}; the app's log names each it imports"
+    def imported_by_the_app(self, modules: Collection[str]) -> None:
+        """Names as missing each uninstrumented library among the app's `modules`."""
+        self.missing += [lib for lib in self.uninstrumented if lib.module in modules]
+
+    def describe_uninstrumented(self) -> str | None:
+        """What `connect-otel check`, which does not run the app, can say of the rest."""
+        rest = [library.name for library in self.uninstrumented if library not in self.missing]
+        if not rest:
+            return None
+        return (
+            f"installed without their extra: {', '.join(rest)}; the app's log names each it imports"
+        )
 
 
 def _advice(library: Library) -> str:
@@ -169,15 +177,14 @@ def instrument(
                 result.traced.remove(library)
 
         register_post_import_hook(instrument_now, library.module)
+    result.imported_by_the_app(imported_before)
     own_modules = {library.module.split(".")[0] for library in libraries}
     for library in result.uninstrumented:
-        if library.module in imported_before:
-            result.missing.append(library)
-        elif library.module not in sys.modules:
+        if library.module not in sys.modules:
 
             def advise(module: ModuleType, library: Library = library) -> None:
                 try:
-                    if not _imported_by_the_app(own_modules):
+                    if not _import_is_the_apps(own_modules):
                         return
                 except Exception:  # the app's import must go on whatever happens here
                     logger.debug("Connect could not tell who imported %s", library.name)
@@ -198,7 +205,7 @@ _IMPORT_MACHINERY = frozenset({"importlib", "wrapt", "_frozen_importlib"})
 _CONNECT = frozenset({"opentelemetry", "connect_otel"})
 
 
-def _imported_by_the_app(libraries: Collection[str]) -> bool:
+def _import_is_the_apps(libraries: Collection[str]) -> bool:
     """Whether the import now running comes from the app's code (or a library it uses) rather
     than from OpenTelemetry or Connect. A library importing another (requests importing urllib3)
     passes the question to whoever imported it."""

@@ -68,9 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Settings from {app.source}")
     print(f"Checking {settings.export_url} with a token of {len(settings.export_token)} characters")
     libraries = plan(settings.instrument)
+    # Only the app's settings (or its Flask module) have been imported: those imports are its.
+    libraries.imported_by_the_app(sys.modules)
     print(f"Libraries: {libraries.describe()}")
-    if libraries.uninstrumented:
-        print(f"  {libraries.describe_uninstrumented()}")
+    if uninstrumented := libraries.describe_uninstrumented():
+        print(f"  {uninstrumented}")
     outcomes = [_send(settings, signal, build) for signal, build in _PAYLOADS.items()]
     for outcome in outcomes:
         print(f"  {outcome.signal:<8} {'ok  ' if outcome.ok else 'FAIL'} {outcome.verdict}")
