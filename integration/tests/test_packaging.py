@@ -278,18 +278,15 @@ def test_start_up_names_only_libraries_the_app_imports(
     assert "not traced" not in alone, alone
 
     (with_requests,) = start_up_lines(venv, tmp_path, "import requests", view)
-    assert with_requests.endswith(
-        "not traced: requests (add connect-otel[requests]), urllib3 (add connect-otel[urllib3])"
-    )
+    # urllib3 is requests' import, not the app's.
+    assert with_requests.endswith("not traced: requests (add connect-otel[requests])")
     # The check without the app says what it can know; given the app, what the app imports.
     alone_check = connect_otel_check(venv, tmp_path)
     assert "not traced" not in alone_check
     assert "installed without their extra: requests, urllib3" in alone_check
     with_app = connect_otel_check(venv, tmp_path, "--app", "blog:app")
-    assert (
-        "; not traced: requests (add connect-otel[requests]), urllib3 (add connect-otel[urllib3])\n"
-    ) in with_app
-    assert "installed without their extra" not in with_app
+    assert "; not traced: requests (add connect-otel[requests])\n" in with_app
+    assert "installed without their extra: urllib3;" in with_app
 
     # Installed and never imported (fastapi[standard] brings httpx): nothing to say. Imported by
     # a view after start-up: said then.
@@ -306,3 +303,39 @@ def test_start_up_names_only_libraries_the_app_imports(
     assert lines[1:] == [
         "Connect is not tracing httpx, which the app imports (add connect-otel[httpx])"
     ]
+
+
+def test_fastapi_run_does_not_make_its_own_httpx_the_apps(tmp_path: Path) -> None:
+    # fastapi[standard] installs httpx, and `fastapi run` imports it before it loads the app.
+    venv = PipVenv.create(tmp_path / "venv")
+    venv.pip("install", "./packages/connect-config", "./packages/connect-otel[starlette]")
+    venv.pip("install", "fastapi[standard]")
+    assert not venv.importable("opentelemetry.instrumentation.httpx")
+    (tmp_path / "main.py").write_text(
+        textwrap.dedent(
+            """
+            import sys
+
+            HTTPX_BEFORE_THE_APP = "httpx" in sys.modules
+
+            from fastapi import FastAPI
+            import connect_otel.starlette
+
+            app = FastAPI(title="shop")
+            connect_otel.starlette.init_app(app)
+
+            @app.get("/")
+            def home() -> dict[str, bool]:
+                return {"httpx_before_the_app": HTTPX_BEFORE_THE_APP}
+            """
+        )
+    )
+    port = free_port()
+    with Receiver(token="t") as receiver:
+        argv = [str(venv.path / "bin" / "fastapi"), "run", "main.py", "--port", str(port)]
+        env = clean_environ(CONNECT_EXPORT_URL=receiver.url, CONNECT_EXPORT_TOKEN="t")
+        with run_server(argv, env, port, cwd=tmp_path) as server:
+            assert server.get("/") == (200, b'{"httpx_before_the_app":true}')
+            assert server.stop(signal.SIGINT) == 0, server.output()
+        (started,) = [log.body for log in receiver.logs() if "Connect is" in str(log.body)]
+    assert "not traced" not in str(started), started

@@ -2,10 +2,10 @@
 
 With `CONNECT_INSTRUMENT=auto` every supported library the app has installed is instrumented,
 with no code from the user. A library installed without its instrumentation is named, with the
-extra that brings it, only once the app imports it: installed is not used (the OTLP exporter
-itself brings requests and urllib3; `fastapi[standard]` brings httpx), and Connect's own imports
-are not the app's. An instrumentation that fails to load is logged and skipped: it never stops
-the app or the others.
+extra that brings it, only once the app's own code imports it (`_app_imports`): installed is not
+used (the OTLP exporter itself brings requests and urllib3; `fastapi[standard]` brings httpx and
+`fastapi run` imports it). An instrumentation that fails to load is logged and skipped: it never
+stops the app or the others.
 
 Each library is instrumented when the app first imports it (at once when it already has). An app
 with Celery, SQLAlchemy and Redis installed but not imported does not load them: importing
@@ -26,9 +26,11 @@ import logging
 import sys
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import FrameType, ModuleType
+from types import ModuleType
 
 from wrapt import register_post_import_hook
+
+from connect_otel._app_imports import import_is_the_apps, used_by_app_code
 
 logger = logging.getLogger("connect_otel")
 
@@ -111,8 +113,11 @@ class Plan:
         return "; ".join(parts)
 
     def imported_by_the_app(self, modules: Collection[str]) -> None:
-        """Names as missing each uninstrumented library among the app's `modules`."""
-        self.missing += [lib for lib in self.uninstrumented if lib.module in modules]
+        """Names as missing each uninstrumented library among `modules` that the app's own code
+        uses (not a library's or a command-line tool's import of it)."""
+        imported = [lib for lib in self.uninstrumented if lib.module in modules]
+        used = used_by_app_code({lib.module.split(".")[0] for lib in imported})
+        self.missing += [lib for lib in imported if lib.module.split(".")[0] in used]
 
     def describe_uninstrumented(self) -> str | None:
         """What `connect-otel check`, which does not run the app, can say of the rest."""
@@ -165,10 +170,10 @@ def instrument(
     """Instruments what `plan(chosen, libraries, skip)` traces, each library once the app
     imports it; `after[name]` runs once that library is on.
 
-    `imported_before` holds the modules imported before Connect started (the app's): an
-    uninstrumented library among them is missing at once, one imported later once the app
-    imports it. One Connect itself imported while starting is not the app's: the app importing
-    it afterwards finds it loaded and goes unseen."""
+    `imported_before` holds the modules imported before Connect started: an uninstrumented
+    library among them that the app's code uses is missing at once, one imported later once the
+    app's code imports it. One Connect itself imported while starting is not the app's: the app
+    importing it afterwards finds it loaded and goes unseen."""
     result = plan(chosen, libraries, skip)
     for library in list(result.traced):
 
@@ -178,13 +183,12 @@ def instrument(
 
         register_post_import_hook(instrument_now, library.module)
     result.imported_by_the_app(imported_before)
-    own_modules = {library.module.split(".")[0] for library in libraries}
     for library in result.uninstrumented:
         if library.module not in sys.modules:
 
             def advise(module: ModuleType, library: Library = library) -> None:
                 try:
-                    if not _import_is_the_apps(own_modules):
+                    if not import_is_the_apps():
                         return
                 except Exception:  # the app's import must go on whatever happens here
                     logger.debug("Connect could not tell who imported %s", library.name)
@@ -198,26 +202,6 @@ def instrument(
 
             register_post_import_hook(advise, library.module)
     return result
-
-
-# Frames between an import statement and a post-import hook, and Connect's own.
-_IMPORT_MACHINERY = frozenset({"importlib", "wrapt", "_frozen_importlib"})
-_CONNECT = frozenset({"opentelemetry", "connect_otel"})
-
-
-def _import_is_the_apps(libraries: Collection[str]) -> bool:
-    """Whether the import now running comes from the app's code (or a library it uses) rather
-    than from OpenTelemetry or Connect. A library importing another (requests importing urllib3)
-    passes the question to whoever imported it."""
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None:
-        package = frame.f_globals.get("__name__", "").split(".")[0]
-        if package in _CONNECT and frame.f_globals["__name__"] != __name__:
-            return False
-        if package not in _IMPORT_MACHINERY | _CONNECT and package not in libraries:
-            return True
-        frame = frame.f_back
-    return False
 
 
 def _instrument(library: Library, after: Callable[[], None] | None) -> bool:
