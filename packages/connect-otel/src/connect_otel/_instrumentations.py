@@ -100,10 +100,10 @@ class Plan:
     """What `CONNECT_INSTRUMENT` asks for, against what this environment has."""
 
     traced: list[Library] = field(default_factory=list)
-    # Asked for by name, or imported by the app, without the instrumentation: the extra would
-    # trace it.
+    # Asked for by name, or imported by the app's own code, without the instrumentation: the
+    # extra would trace it.
     missing: list[Library] = field(default_factory=list)
-    # Installed without the instrumentation: missing once the app imports it.
+    # Installed without the instrumentation: missing once the app's own code imports it.
     uninstrumented: list[Library] = field(default_factory=list)
 
     def describe(self) -> str:

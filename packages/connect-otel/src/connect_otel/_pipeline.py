@@ -56,8 +56,8 @@ class Pipeline:
 
     @classmethod
     def install(cls, settings: Settings, self_traced: Sequence[str] = ()) -> Pipeline:
-        # The app's modules: the exporters import requests and urllib3 for themselves.
-        imported_by_the_app = frozenset(sys.modules)
+        # Taken before the exporters import requests and urllib3 for themselves.
+        imported_before = frozenset(sys.modules)
         # The contrib instrumentations read this once, when first instrumenting; Connect speaks
         # the stable HTTP and database conventions everywhere, as Plain itself does.
         os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http,database")
@@ -73,7 +73,7 @@ class Pipeline:
             settings.instrument,
             {"celery": _flush_celery_workers},
             skip=self_traced,
-            imported_before=imported_by_the_app,
+            imported_before=imported_before,
         )
         logger.info(
             "Connect is exporting %s to %s (trace sample rate %g); %s",
