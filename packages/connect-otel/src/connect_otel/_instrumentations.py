@@ -1,9 +1,11 @@
 """The libraries Connect traces beyond the framework's requests, on the contrib instrumentations.
 
 With `CONNECT_INSTRUMENT=auto` every supported library the app has installed is instrumented,
-with no code from the user; a library whose instrumentation is not installed is named once at
-start-up with the extra that brings it. An instrumentation that fails to load is logged and
-skipped: it never stops the app or the others.
+with no code from the user. A library installed without its instrumentation is named, with the
+extra that brings it, only once the app's own code imports it (`_app_imports`): installed is not
+used (the OTLP exporter itself brings requests and urllib3; `fastapi[standard]` brings httpx and
+`fastapi run` imports it). An instrumentation that fails to load is logged and skipped: it never
+stops the app or the others.
 
 Each library is instrumented when the app first imports it (at once when it already has). An app
 with Celery, SQLAlchemy and Redis installed but not imported does not load them: importing
@@ -21,11 +23,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-from collections.abc import Callable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 
 from wrapt import register_post_import_hook
+
+from connect_otel._app_imports import import_is_the_apps, used_by_app_code
 
 logger = logging.getLogger("connect_otel")
 
@@ -95,15 +100,37 @@ class Plan:
     """What `CONNECT_INSTRUMENT` asks for, against what this environment has."""
 
     traced: list[Library] = field(default_factory=list)
-    # Installed (or asked for) without the instrumentation: the extra would trace it.
+    # Asked for by name, or imported by the app's own code, without the instrumentation: the
+    # extra would trace it.
     missing: list[Library] = field(default_factory=list)
+    # Installed without the instrumentation: missing once the app's own code imports it.
+    uninstrumented: list[Library] = field(default_factory=list)
 
     def describe(self) -> str:
         parts = [f"tracing {', '.join(lib.name for lib in self.traced) or 'no libraries'}"]
         if self.missing:
-            extras = ", ".join(f"{lib.name} (add connect-otel[{lib.name}])" for lib in self.missing)
-            parts.append(f"not traced: {extras}")
+            parts.append(f"not traced: {', '.join(map(_advice, self.missing))}")
         return "; ".join(parts)
+
+    def imported_by_the_app(self, modules: Collection[str]) -> None:
+        """Names as missing each uninstrumented library among `modules` that the app's own code
+        uses (not a library's or a command-line tool's import of it)."""
+        imported = [lib for lib in self.uninstrumented if lib.module in modules]
+        used = used_by_app_code({lib.module.split(".")[0] for lib in imported})
+        self.missing += [lib for lib in imported if lib.module.split(".")[0] in used]
+
+    def describe_uninstrumented(self) -> str | None:
+        """What `connect-otel check`, which does not run the app, can say of the rest."""
+        rest = [library.name for library in self.uninstrumented if library not in self.missing]
+        if not rest:
+            return None
+        return (
+            f"installed without their extra: {', '.join(rest)}; the app's log names each it imports"
+        )
+
+
+def _advice(library: Library) -> str:
+    return f"{library.name} (add connect-otel[{library.name}])"
 
 
 def plan(
@@ -126,8 +153,10 @@ def plan(
             continue
         if library.instrumentable:
             result.traced.append(library)
-        elif not (auto and library.stdlib):
+        elif not auto:
             result.missing.append(library)
+        elif not library.stdlib:
+            result.uninstrumented.append(library)
     return result
 
 
@@ -136,9 +165,15 @@ def instrument(
     after: dict[str, Callable[[], None]],
     libraries: tuple[Library, ...] = LIBRARIES,
     skip: Sequence[str] = (),
+    imported_before: Collection[str] = (),
 ) -> Plan:
     """Instruments what `plan(chosen, libraries, skip)` traces, each library once the app
-    imports it; `after[name]` runs once that library is on."""
+    imports it; `after[name]` runs once that library is on.
+
+    `imported_before` holds the modules imported before Connect started: an uninstrumented
+    library among them that the app's code uses is missing at once, one imported later once the
+    app's code imports it. One Connect itself imported while starting is not the app's: the app
+    importing it afterwards finds it loaded and goes unseen."""
     result = plan(chosen, libraries, skip)
     for library in list(result.traced):
 
@@ -147,6 +182,25 @@ def instrument(
                 result.traced.remove(library)
 
         register_post_import_hook(instrument_now, library.module)
+    result.imported_by_the_app(imported_before)
+    for library in result.uninstrumented:
+        if library.module not in sys.modules:
+
+            def advise(module: ModuleType, library: Library = library) -> None:
+                try:
+                    if not import_is_the_apps():
+                        return
+                except Exception:  # the app's import must go on whatever happens here
+                    logger.debug("Connect could not tell who imported %s", library.name)
+                    return
+                result.missing.append(library)
+                logger.info(
+                    "Connect is not tracing %s, which the app imports (add connect-otel[%s])",
+                    library.name,
+                    library.name,
+                )
+
+            register_post_import_hook(advise, library.module)
     return result
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -61,6 +62,8 @@ class Pipeline:
 
     @classmethod
     def install(cls, settings: Settings, self_traced: Sequence[str] = ()) -> Pipeline:
+        # Taken before the exporters import requests and urllib3 for themselves.
+        imported_before = frozenset(sys.modules)
         # The contrib instrumentations read this once, when first instrumenting; Connect speaks
         # the stable HTTP and database conventions everywhere, as Plain itself does.
         os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http,database")
@@ -76,7 +79,10 @@ class Pipeline:
             pipeline._install_logs()
         _keep_out_of_sentry()
         libraries = _instrumentations.instrument(
-            settings.instrument, {"celery": _flush_celery_workers}, skip=self_traced
+            settings.instrument,
+            {"celery": _flush_celery_workers},
+            skip=self_traced,
+            imported_before=imported_before,
         )
         logger.info(
             "Connect is exporting %s to %s (trace sample rate %g); %s",

@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from connect_otel import _app_settings
 from connect_otel._instrumentations import plan
 from connect_otel.settings import TABLE, ConfigurationError, Settings, resolve
 
@@ -33,6 +34,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     check = commands.add_parser("check", help="send one test span, metric and log record")
     check.add_argument("--url", help="override CONNECT_EXPORT_URL")
     check.add_argument("--token", help="override CONNECT_EXPORT_TOKEN")
+    check.add_argument(
+        "--app",
+        metavar="MODULE:APP",
+        help="a Flask app whose config holds CONNECT_* settings, as `flask --app` takes it",
+    )
     listing = commands.add_parser("settings", help="list every setting, its default and variables")
     listing.add_argument("--markdown", action="store_true", help="as the README's table")
     args = parser.parse_args(argv)
@@ -42,15 +48,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     overrides = {k: v for k, v in {"export_url": args.url, "export_token": args.token}.items() if v}
     try:
-        settings = resolve(overrides)
+        app = _app_settings.find(args.app)
+    except Exception as error:
+        print(f"connect-otel: could not read the app's settings: {error!r}", file=sys.stderr)
+        return 2
+    try:
+        settings = resolve(overrides, app.framework, app.framework_defaults)
     except ConfigurationError as error:
         print(f"connect-otel: {error}", file=sys.stderr)
         return 2
     if not settings.export_token:
-        print("connect-otel: CONNECT_EXPORT_TOKEN is not set, so nothing would be exported.")
+        print(
+            f"connect-otel: CONNECT_EXPORT_TOKEN is not set in {app.source}, "
+            "so nothing would be exported."
+        )
+        if app is _app_settings.ENVIRONMENT_ONLY:
+            print(_app_settings.HOW_TO_POINT)
         return 2
-    print(f"Checking {settings.export_url} with a {len(settings.export_token)}-character token")
-    print(f"Libraries: {plan(settings.instrument).describe()}")
+    print(f"Settings from {app.source}")
+    print(f"Checking {settings.export_url} with a token of {len(settings.export_token)} characters")
+    libraries = plan(settings.instrument)
+    # Only the app's settings (or its Flask module) have been imported: those imports are its.
+    libraries.imported_by_the_app(sys.modules)
+    print(f"Libraries: {libraries.describe()}")
+    if uninstrumented := libraries.describe_uninstrumented():
+        print(f"  {uninstrumented}")
     outcomes = [_send(settings, signal, build) for signal, build in _PAYLOADS.items()]
     for outcome in outcomes:
         print(f"  {outcome.signal:<8} {'ok  ' if outcome.ok else 'FAIL'} {outcome.verdict}")
@@ -130,10 +152,10 @@ def _log_payload(settings: Settings) -> bytes:
     captured = InMemoryLogRecordExporter()
     provider = LoggerProvider(resource=Resource.create(_resource_attributes(settings)))
     provider.add_log_record_processor(SimpleLogRecordProcessor(captured))
-    record = logging.LogRecord(
-        "connect_otel.check", logging.INFO, __file__, 0, "connect-otel check", None, None
-    )
-    LogBridge(logger_provider=provider).emit(record)
+    # A logger outside the app's hierarchy: the record says where it was logged, as an app's do.
+    check_logger = logging.Logger("connect_otel.check", logging.INFO)
+    check_logger.addHandler(LogBridge(logger_provider=provider))
+    check_logger.info("connect-otel check")
     provider.shutdown()
     payload: bytes = encode_logs(captured.get_finished_logs()).SerializeToString()
     return payload

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 import sys
+import sysconfig
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
 from typing import ClassVar
 
 import pytest
@@ -23,11 +27,94 @@ def names(libraries: list[Library]) -> list[str]:
     return [library.name for library in libraries]
 
 
-def test_auto_traces_what_is_installed_and_names_what_lacks_its_extra() -> None:
+def test_auto_traces_what_is_installed_and_names_nothing_the_app_has_not_imported() -> None:
     chosen = plan(("auto",), FAKES)
     assert names(chosen.traced) == ["with"]
-    assert names(chosen.missing) == ["without"]  # the standard module is not nagged about
-    assert chosen.describe() == "tracing with; not traced: without (add connect-otel[without])"
+    # Installed is not imported: the exporter's own requests must not be advice to the app.
+    assert names(chosen.missing) == []
+    assert names(chosen.uninstrumented) == ["without"]  # the standard module is not nagged about
+    assert chosen.describe() == "tracing with"
+
+
+@pytest.fixture
+def app_module(tmp_path: Path) -> Iterator[ModuleType]:
+    """A module of the app's own code: its file lies outside the interpreter's directories."""
+    module = ModuleType("shop_views")
+    module.__file__ = str(tmp_path / "shop_views.py")
+    sys.modules[module.__name__] = module
+    yield module
+    del sys.modules[module.__name__]
+
+
+def test_a_library_the_app_imported_before_start_up_is_named_with_its_extra(
+    app_module: ModuleType,
+) -> None:
+    import shlex
+
+    used = Library("used", "shlex", "no_such_instrumentation", "Instrumentor")
+    chosen = instrument(("auto",), {}, (used,), imported_before={"shlex"})
+    assert chosen.missing == []  # imported, but by no module of the app's
+    app_module.split = shlex.split
+    chosen = instrument(("auto",), {}, (used,), imported_before={"shlex"})
+    assert chosen.describe() == "tracing no libraries; not traced: used (add connect-otel[used])"
+
+
+def test_a_library_only_installed_code_imported_before_start_up_is_not_named(
+    app_module: ModuleType,
+) -> None:
+    # `fastapi run` imports httpx before the app: in the interpreter, not in the app's code.
+    used_by_the_standard_library_only = Library("quiet", "fnmatch", "no_such", "Instrumentor")
+    import glob  # noqa: F401  (glob imports fnmatch)
+
+    chosen = instrument(("auto",), {}, (used_by_the_standard_library_only,), {"fnmatch"})
+    assert chosen.missing == []
+
+
+def import_fresh(module: str, importer: str) -> None:
+    """Imports `module` for the first time from code whose module is named `importer`."""
+    sys.modules.pop(module, None)
+    exec(f"import {module}", {"__name__": importer})
+
+
+def test_a_library_the_app_imports_later_is_named_then(caplog: pytest.LogCaptureFixture) -> None:
+    later = Library("later", "colorsys", "no_such_instrumentation", "Instrumentor")
+    sys.modules.pop("colorsys", None)
+    with caplog.at_level(logging.INFO, "connect_otel"):
+        chosen = instrument(("auto",), {}, (later,))
+        assert chosen.describe() == "tracing no libraries" and caplog.records == []
+        import_fresh("colorsys", "app.views")
+    assert names(chosen.missing) == ["later"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "Connect is not tracing later, which the app imports (add connect-otel[later])"
+    ]
+
+
+@pytest.mark.parametrize("importer", ["opentelemetry.exporter.otlp", "connect_otel._pipeline"])
+def test_connects_own_imports_are_not_the_apps(
+    importer: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    own = Library("own", "colorsys", "no_such_instrumentation", "Instrumentor")
+    sys.modules.pop("colorsys", None)
+    with caplog.at_level(logging.INFO, "connect_otel"):
+        chosen = instrument(("auto",), {}, (own,))
+        import_fresh("colorsys", importer)
+    assert chosen.missing == [] and caplog.records == []
+
+
+def installed_code(name: str) -> str:
+    """A file name in the interpreter's site-packages, as a library's or a tool's code has."""
+    return str(Path(sysconfig.get_paths()["purelib"]) / name.replace(".", "/")) + ".py"
+
+
+def test_a_library_or_tool_importing_it_is_not_the_app() -> None:
+    # requests importing urllib3, fastapi-cli importing httpx: installed code, not the app's.
+    imported = Library("imported", "colorsys", "no_such_instrumentation", "Instrumentor")
+    for importer, missing in (("fastapi_cli.cli", []), ("shop_views", ["imported"])):
+        sys.modules.pop("colorsys", None)
+        chosen = instrument(("auto",), {}, (imported,))
+        filename = installed_code(importer) if missing == [] else "/srv/shop/shop_views.py"
+        exec(compile("import colorsys", filename, "exec"), {"__name__": importer})
+        assert names(chosen.missing) == missing, importer
 
 
 def test_a_list_traces_only_those_and_names_each_that_cannot_be() -> None:
