@@ -16,6 +16,7 @@ from opentelemetry.semconv.attributes.http_attributes import HTTP_ROUTE
 from opentelemetry.trace import Status, StatusCode
 
 from connect_config.frameworks import flask_config
+from connect_otel._console import CONSOLE
 from connect_otel._request_metrics import ROUTE_KEY, RequestMetrics
 from connect_otel._setup import activate
 from connect_otel.settings import TABLE, Settings
@@ -25,6 +26,9 @@ logger = logging.getLogger("connect_otel")
 
 def init_app(app: Flask, **settings: object) -> bool:
     """Turns on export for `app`; True when export is active. A second call changes nothing."""
+    # Flask adds its stderr handler when `app.logger` is first used and no handler is reachable:
+    # let it decide now, before Connect adds its own.
+    app_logger = app.logger
     active = activate(
         overrides=settings,
         framework=TABLE.framework_values(flask_config(app)),
@@ -33,9 +37,20 @@ def init_app(app: Flask, **settings: object) -> bool:
     if active is None:
         return False
     if "connect_otel" not in app.extensions:
+        _keep_flasks_stderr_handler(app_logger)
         _trace_requests(app, active)
         app.extensions["connect_otel"] = active
     return True
+
+
+def _keep_flasks_stderr_handler(app_logger: logging.Logger) -> None:
+    """Adds Flask's default handler where Flask would have without Connect's handlers: when
+    Connect was already on before `app.logger` was first used."""
+    from flask.logging import default_handler
+
+    if not CONSOLE.reaches_other_handler(app_logger, app_logger.getEffectiveLevel()):
+        app_logger.addHandler(default_handler)
+        CONSOLE.keep_unwidened(default_handler)
 
 
 def _trace_requests(app: Flask, settings: Settings) -> None:
