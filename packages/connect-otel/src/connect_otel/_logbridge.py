@@ -68,6 +68,9 @@ class LogBridge(LoggingHandler):
         self._console = console
 
     def handle(self, record: logging.LogRecord) -> bool:
+        # The SDK's own records exist only because Connect exports: without it, nothing printed.
+        if record.name.startswith("opentelemetry"):
+            return False
         if self._console is not None:
             self._console.stand_in_for_last_resort(record)
         if record.levelno < self.export_level or record.name == "connect_otel":
@@ -75,8 +78,7 @@ class LogBridge(LoggingHandler):
         return super().handle(record)
 
     def emit(self, record: logging.LogRecord) -> None:
-        name = record.name
-        if name.startswith("opentelemetry") or not is_instrumentation_enabled():
+        if record.name.startswith("opentelemetry") or not is_instrumentation_enabled():
             return
         try:
             remembered = _remembered_span_context(record)
