@@ -21,6 +21,10 @@ APPS = Path(__file__).parent / "apps"
 STARTED = "Connect is exporting"
 # gunicorn's master says this only when its worker has not exited by the time it looks.
 TIMING_DEPENDENT = re.compile(r"Worker \(pid:\d+\) was sent SIGTERM")
+MANAGE_PY_CHECK = (
+    "from django.core.management import execute_from_command_line\n"
+    "execute_from_command_line(['manage.py', 'check'])"
+)
 QUICK = {"OTEL_BSP_SCHEDULE_DELAY": "200", "OTEL_BLRP_SCHEDULE_DELAY": "200"}
 
 
@@ -170,11 +174,7 @@ def test_a_management_command_prints_the_start_up_line_and_the_same_warnings(
 ) -> None:
     def check(**token: str) -> list[str]:
         result = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import django.core.management as m; m.execute_from_command_line(['manage.py', 'check'])",
-            ],  # noqa: E501
+            [sys.executable, "-c", MANAGE_PY_CHECK],
             env=clean_environ(
                 CONNECT_EXPORT_URL=receiver.url, DJANGO_SETTINGS_MODULE="console_django", **token
             ),
