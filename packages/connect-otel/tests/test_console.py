@@ -14,7 +14,7 @@ import pytest
 
 from connect_testkit.ports import free_port
 from connect_testkit.receiver import LogRecord, Receiver, Span
-from connect_testkit.scripts import clean_environ
+from connect_testkit.scripts import clean_environ, run_python
 from connect_testkit.servers import gunicorn, run_server, uvicorn
 
 APPS = Path(__file__).parent / "apps"
@@ -192,3 +192,14 @@ def test_a_management_command_prints_the_start_up_line_and_the_same_warnings(
     assert [line for line in with_connect if STARTED not in line] == without
     assert any(STARTED in line for line in with_connect)
     assert not any(str(log.body).startswith(STARTED) for log in receiver.logs())
+
+
+def test_the_start_up_line_is_shown_when_logs_are_not_exported(
+    export_env: dict[str, str],
+) -> None:
+    # Nothing widens the root's level then: Connect's own logger lets its INFO line through.
+    result = run_python(
+        "import connect_otel; connect_otel.configure()",
+        env={**export_env, "CONNECT_EXPORT_LOGS": "false"},
+    )
+    assert STARTED in result.stderr, result.stderr

@@ -84,7 +84,7 @@ class Pipeline:
         # Connect's start-up line and warnings are for whoever reads the console: printed there
         # when none of the app's handlers would, and never exported.
         own = logging.getLogger("connect_otel")
-        if not own.level:
+        if not own.level and own.getEffectiveLevel() > logging.INFO:
             own.setLevel(logging.INFO)
         handler = ConnectConsole()
         CONSOLE.connect_handlers.add(handler)
