@@ -9,7 +9,7 @@ uvicorn re-raises SIGTERM after its graceful shutdown, so interpreter-exit hooks
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Any
 
 from starlette.applications import Starlette
@@ -32,8 +32,10 @@ def init_app(app: Starlette, **settings: object) -> bool:
     )
     if active is None:
         return False
-    # Inside the request's span, which has ended by the time uvicorn logs the exception.
-    app.add_middleware(_RememberSpanOnError)
+    # Inside the request's span, which has ended by the time uvicorn logs the exception. An app
+    # already serving takes no middleware: its escaped exceptions are exported without a trace.
+    with suppress(RuntimeError):
+        app.add_middleware(_RememberSpanOnError)
     if _is_fastapi(app):
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
