@@ -61,6 +61,12 @@ CASES = {
         env={"CONSOLE_LOGGING": "basic"},
         expected=("basic console_bare WARNING request warned",),
     ),
+    "basic-config-after-connect": Case(
+        lambda port: gunicorn("console_bare:app", port),
+        ("/",),
+        env={"CONSOLE_LOGGING": "basic-after"},
+        expected=("basic console_bare WARNING request warned",),
+    ),
     "fastapi": Case(
         lambda port: uvicorn("console_fastapi:app", port),
         ("/", "/boom"),

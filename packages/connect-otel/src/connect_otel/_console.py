@@ -9,8 +9,12 @@ happened without Connect; the bridge and the handlers Connect finds use it.
 
 from __future__ import annotations
 
+import functools
 import logging
+import logging.config
 import sys
+from collections.abc import Callable
+from typing import Any
 
 
 def logger_of(record: logging.LogRecord) -> logging.Logger:
@@ -73,6 +77,35 @@ class Console:
                 return False
             current = current.parent
         return False
+
+    def let_the_app_configure_logging(self, bridge: logging.Handler) -> None:
+        """Runs `basicConfig()`, `dictConfig()` and `fileConfig()` without the bridge on the
+        root, as the contrib handler's own set-up does: the first does nothing while the root
+        has a handler, the others would remove it. Handlers they add keep the old root level."""
+
+        def without_the_bridge(configure: Callable[..., None]) -> Callable[..., None]:
+            @functools.wraps(configure)
+            def configure_without_the_bridge(*args: Any, **kwargs: Any) -> None:
+                root = logging.getLogger()
+                attached = bridge in root.handlers
+                if attached:
+                    root.removeHandler(bridge)
+                try:
+                    configure(*args, **kwargs)
+                finally:
+                    if attached and bridge not in root.handlers:
+                        root.addHandler(bridge)
+                    for handler in _handlers_below_unlevelled_loggers():
+                        self.keep_unwidened(handler)
+
+            return configure_without_the_bridge
+
+        for module, name in (
+            (logging, "basicConfig"),
+            (logging.config, "dictConfig"),
+            (logging.config, "fileConfig"),
+        ):
+            setattr(module, name, without_the_bridge(getattr(module, name)))
 
     def stand_in_for_last_resort(self, record: logging.LogRecord) -> None:
         """Prints `record` with `logging.lastResort` when Python would have without Connect."""

@@ -173,6 +173,7 @@ class Pipeline:
         # bridge; never narrow a level the app chose.
         CONSOLE.widen_root(self.settings.log_level)
         self._attach(logging.getLogger())
+        CONSOLE.let_the_app_configure_logging(self.bridge)
 
     def bridge_loggers(self, names: Iterable[str]) -> None:
         """Adds the bridge to loggers that do not propagate to root (Plain's `plain`, `app`,

@@ -1,5 +1,6 @@
 """A bare WSGI app; CONSOLE_LOGGING says how it configured logging: "none" (Python's last
-resort prints its warnings) or "basic" (`logging.basicConfig()`, the root at WARNING)."""
+resort prints its warnings), "basic" (`logging.basicConfig()`, the root at WARNING) or
+"basic-after" (the same, once Connect is on)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from typing import Any
 
 import connect_otel
 
+FORMAT = "basic %(name)s %(levelname)s %(message)s"
 if os.environ.get("CONSOLE_LOGGING") == "basic":
-    logging.basicConfig(format="basic %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(format=FORMAT)
 connect_otel.configure()
+if os.environ.get("CONSOLE_LOGGING") == "basic-after":
+    logging.basicConfig(format=FORMAT)
 log = logging.getLogger("console_bare")
 
 
