@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+import logging.config
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -218,3 +219,31 @@ def test_a_record_about_a_request_whose_span_ended_gets_its_trace(
     assert not trace.get_current_span().get_span_context().is_valid, "the context is restored"
     assert exported["about no request"].trace_id == 0
     provider.shutdown()
+
+
+@pytest.mark.usefixtures("root_level")
+def test_the_apps_logging_configuration_runs_as_without_the_bridge_and_keeps_it() -> None:
+    root = logging.getLogger()
+    saved_handlers = list(root.handlers)
+    saved = (logging.basicConfig, logging.config.dictConfig, logging.config.fileConfig)
+    console = Console()
+    bridge = logging.NullHandler()
+    console.connect_handlers.add(bridge)
+    root.handlers = [bridge]
+    try:
+        console.let_the_app_configure_logging(bridge)
+        logging.basicConfig(stream=io.StringIO())
+        (added,) = [h for h in root.handlers if h is not bridge]
+        assert bridge in root.handlers, "basicConfig() ran as if the root had no handler"
+        root.handlers = [bridge, added]
+        logging.config.dictConfig(
+            {
+                "version": 1,
+                "disable_existing_loggers": False,
+                "root": {"handlers": [], "level": "WARNING"},
+            }
+        )
+        assert root.handlers == [bridge], "the app's root handlers replaced, the bridge kept"
+    finally:
+        logging.basicConfig, logging.config.dictConfig, logging.config.fileConfig = saved
+        root.handlers = saved_handlers
