@@ -212,3 +212,18 @@ def test_the_start_up_line_is_shown_when_logs_are_not_exported(
         env={**export_env, "CONNECT_EXPORT_LOGS": "false"},
     )
     assert STARTED in result.stderr, result.stderr
+
+
+def test_without_a_token_flask_decides_about_its_handler_alone() -> None:
+    # Flask adds its handler when `app.logger` is first used: after the app configured logging,
+    # in the usual order. Connect off must not move that moment.
+    run_python(
+        """
+        from flask import Flask
+        import connect_otel.flask
+
+        app = Flask("quiet")
+        assert connect_otel.flask.init_app(app) is False
+        assert "logger" not in app.__dict__, "app.logger was not created"
+        """
+    )

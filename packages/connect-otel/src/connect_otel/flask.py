@@ -26,9 +26,6 @@ logger = logging.getLogger("connect_otel")
 
 def init_app(app: Flask, **settings: object) -> bool:
     """Turns on export for `app`; True when export is active. A second call changes nothing."""
-    # Flask adds its stderr handler when `app.logger` is first used and no handler is reachable:
-    # let it decide now, before Connect adds its own.
-    app_logger = app.logger
     active = activate(
         overrides=settings,
         framework=TABLE.framework_values(flask_config(app)),
@@ -37,15 +34,16 @@ def init_app(app: Flask, **settings: object) -> bool:
     if active is None:
         return False
     if "connect_otel" not in app.extensions:
-        _keep_flasks_stderr_handler(app_logger)
+        _keep_flasks_stderr_handler(app.logger)
         _trace_requests(app, active)
         app.extensions["connect_otel"] = active
     return True
 
 
 def _keep_flasks_stderr_handler(app_logger: logging.Logger) -> None:
-    """Adds Flask's default handler where Flask would have without Connect's handlers: when
-    Connect was already on before `app.logger` was first used."""
+    """Flask adds its stderr handler when `app.logger` is first used and no handler is reachable;
+    Connect's handlers must not count. Decided here, once Connect is on: without a token Flask
+    decides alone, when it always has."""
     from flask.logging import default_handler
 
     if not CONSOLE.reaches_other_handler(app_logger, app_logger.getEffectiveLevel()):
