@@ -31,6 +31,7 @@ from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
 from connect_otel import _exporters, _instrumentations, _propagation
+from connect_otel._console import CONSOLE, ConnectConsole
 from connect_otel._logbridge import LogBridge
 from connect_otel._resource import service_resource
 from connect_otel._sampling import ConnectSampler
@@ -68,6 +69,7 @@ class Pipeline:
         # the stable HTTP and database conventions everywhere, as Plain itself does.
         os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http,database")
         pipeline = cls(settings, service_resource(settings))
+        pipeline._show_connects_own_lines()
         if settings.scrub:
             pipeline.scrubber = Scrubber(
                 settings.scrub_extra_patterns, settings.scrub_keep, emails=settings.scrub_emails
@@ -92,6 +94,16 @@ class Pipeline:
             libraries.describe(),
         )
         return pipeline
+
+    def _show_connects_own_lines(self) -> None:
+        # Connect's start-up line and warnings are for whoever reads the console: printed there
+        # when none of the app's handlers would, and never exported.
+        own = logging.getLogger("connect_otel")
+        if not own.level and own.getEffectiveLevel() > logging.INFO:
+            own.setLevel(logging.INFO)
+        handler = ConnectConsole()
+        CONSOLE.connect_handlers.add(handler)
+        own.addHandler(handler)
 
     def _install_traces(self) -> None:
         exporter: SpanExporter = ServerAddressExporter(_exporters.span_exporter(self.settings))
@@ -176,16 +188,19 @@ class Pipeline:
             return
         self.shutdowns.append(("logs", lambda seconds: processor.shutdown()))
         self.signals.append("logs")
-        self.bridge = LogBridge(level=self.settings.log_level, logger_provider=provider)
-        root = logging.getLogger()
+        self.bridge = LogBridge(
+            level=self.settings.log_level, logger_provider=provider, console=CONSOLE
+        )
+        CONSOLE.connect_handlers.add(self.bridge)
         # Widen the root logger to the export floor so getLogger(__name__) records reach the
         # bridge; never narrow a level the app chose.
-        if root.getEffectiveLevel() > self.settings.log_level:
-            root.setLevel(self.settings.log_level)
-        self._attach(root)
+        CONSOLE.widen_root(self.settings.log_level)
+        self._attach(logging.getLogger())
+        CONSOLE.let_the_app_configure_logging(self.bridge)
 
     def bridge_loggers(self, names: Iterable[str]) -> None:
-        """Adds the bridge to loggers that do not propagate to root (Plain's `plain`, `app`)."""
+        """Adds the bridge to loggers that do not propagate to root (Plain's `plain`, `app`,
+        uvicorn's `uvicorn`)."""
         for name in names:
             named = logging.getLogger(name)
             if not named.propagate:

@@ -16,6 +16,7 @@ from opentelemetry.semconv.attributes.http_attributes import HTTP_ROUTE
 from opentelemetry.trace import Status, StatusCode
 
 from connect_config.frameworks import flask_config
+from connect_otel._console import CONSOLE
 from connect_otel._request_metrics import ROUTE_KEY, RequestMetrics
 from connect_otel._setup import activate
 from connect_otel._span_names import unrouted_span_name
@@ -34,9 +35,21 @@ def init_app(app: Flask, **settings: object) -> bool:
     if active is None:
         return False
     if "connect_otel" not in app.extensions:
+        _keep_flasks_stderr_handler(app.logger)
         _trace_requests(app, active)
         app.extensions["connect_otel"] = active
     return True
+
+
+def _keep_flasks_stderr_handler(app_logger: logging.Logger) -> None:
+    """Flask adds its stderr handler when `app.logger` is first used and no handler is reachable;
+    Connect's handlers must not count. Decided here, once Connect is on: without a token Flask
+    decides alone, when it always has."""
+    from flask.logging import default_handler
+
+    if not CONSOLE.reaches_other_handler(app_logger, app_logger.getEffectiveLevel()):
+        app_logger.addHandler(default_handler)
+        CONSOLE.keep_unwidened(default_handler)
 
 
 def _trace_requests(app: Flask, settings: Settings) -> None:

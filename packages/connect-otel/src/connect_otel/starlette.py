@@ -9,12 +9,14 @@ uvicorn re-raises SIGTERM after its graceful shutdown, so interpreter-exit hooks
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from connect_otel._development_metrics import request_meter_provider
+from connect_otel._logbridge import remember_span_context
 from connect_otel._setup import SHUTDOWN_AT_EXIT_TIMEOUT, activate, shutdown
 
 
@@ -24,9 +26,16 @@ def init_app(app: Starlette, **settings: object) -> bool:
     active = activate(
         overrides=settings,
         framework_defaults={"SERVICE_NAME": title if title and title != "FastAPI" else None},
+        # uvicorn reports an exception that escaped the app on `uvicorn.error`, which reaches
+        # `uvicorn` and stops there; its access log is a logger of its own, left alone.
+        extra_loggers=("uvicorn",),
     )
     if active is None:
         return False
+    # Inside the request's span, which has ended by the time uvicorn logs the exception. An app
+    # already serving takes no middleware: its escaped exceptions are exported without a trace.
+    with suppress(RuntimeError):
+        app.add_middleware(_RememberSpanOnError)
     if _is_fastapi(app):
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
@@ -46,6 +55,20 @@ def init_app(app: Starlette, **settings: object) -> bool:
         StarletteInstrumentor.instrument_app(app, meter_provider=request_meter_provider(active))
     _flush_at_lifespan_shutdown(app)
     return True
+
+
+class _RememberSpanOnError:
+    """Keeps the request's span context on an exception that escapes the app."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except BaseException as error:
+            remember_span_context(error)
+            raise
 
 
 def _is_fastapi(app: Starlette) -> bool:

@@ -14,6 +14,8 @@ from typing import Any
 from opentelemetry import trace
 from opentelemetry.instrumentation.django.middleware.otel_middleware import _DjangoMiddleware
 
+from connect_otel._logbridge import remember_span_context
+
 # Where the contrib middleware keeps the duration metric's attributes for the request.
 _DURATION_ATTRIBUTES = _DjangoMiddleware._environ_duration_attr_key
 
@@ -23,6 +25,8 @@ class LeadingSlashRoutes:
         self.get_response = get_response
 
     def __call__(self, request: Any) -> Any:
+        # Django logs "Not Found" and other request warnings after the span has ended.
+        remember_span_context(request)
         return self.get_response(request)
 
     def process_view(self, request: Any, *view: object) -> None:
