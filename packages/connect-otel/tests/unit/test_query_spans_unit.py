@@ -1,0 +1,200 @@
+"""Query spans in-process: statements summarised, spans named on the export thread, sqlite3's
+shortcuts traced, SQLAlchemy's pool set-up untraced, and the contrib and SQLAlchemy internals
+these rely on (each test here breaks when a release changes one)."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import pytest
+from opentelemetry.instrumentation import dbapi
+from opentelemetry.instrumentation import sqlite3 as contrib_sqlite3
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+
+from connect_otel import _sqlite3
+from connect_otel._instrumentations import Library, instrument
+from connect_otel._pool_setup import keep_pool_setup_untraced
+from connect_otel._query_names import MEMO_SIZE, QueryNamingSpanExporter, named_span, summarise
+
+
+@pytest.mark.parametrize(
+    ("statement", "summary"),
+    [
+        ('SELECT "catalog_book"."id" FROM "catalog_book" WHERE "catalog_book"."id" = %s LIMIT 21',
+         "SELECT catalog_book"),
+        ("select count(*) from post p, user u where p.author_id = u.id", "select post user"),
+        ("SELECT a.x FROM public.users AS a INNER JOIN orders o ON o.uid = a.id "
+         'LEFT OUTER JOIN "x"."y" USING (id) WHERE a.id IN (SELECT 1 FROM z) ORDER BY a, b',
+         "SELECT public.users orders x.y"),
+        ("SELECT x FROM t WHERE y = 'from z; union'", "SELECT t"),
+        ('/* app */ INSERT INTO "django_session" ("k") VALUES (%s) RETURNING "id"',
+         "INSERT django_session"),
+        ("INSERT OR REPLACE INTO t VALUES (?);", "INSERT t"),
+        ('UPDATE "auth_user" SET "last_login" = %s WHERE "id" = 1', "UPDATE auth_user"),
+        ("-- purge\nDELETE FROM s.t WHERE x < $1", "DELETE s.t"),
+        ('SELECT 1 FROM "we""ird"', 'SELECT we"ird'),
+    ],
+)  # fmt: skip
+def test_plain_statements_are_summarised(statement: str, summary: str) -> None:
+    found = summarise(statement)
+    assert found is not None and found.text == summary
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SELECT 1",
+        "select pg_catalog.version()",
+        "SELECT * FROM (SELECT 1) AS q",
+        "SELECT a FROM b UNION SELECT a FROM c",
+        "WITH x AS (SELECT 1) SELECT * FROM x",
+        "SELECT * FROM generate_series(1, 3)",
+        "SELECT * FROM %s",
+        "INSERT INTO t SELECT * FROM u",
+        "UPDATE t SET a = u.a FROM u",
+        "DELETE FROM t USING u",
+        "DELETE FROM post; DELETE FROM user;",
+        "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 FROM t $$ LANGUAGE sql",
+        "SELECT x FROM t WHERE (a = 1",
+        "BEGIN",
+        "",
+    ],
+)
+def test_statements_the_parser_is_unsure_of_are_left_alone(statement: str) -> None:
+    assert summarise(statement) is None
+
+
+def test_the_memo_is_bounded() -> None:
+    assert summarise.cache_info().maxsize == MEMO_SIZE
+
+
+def finished(
+    name: str, attributes: dict[str, Any], kind: SpanKind = SpanKind.CLIENT
+) -> ReadableSpan:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    provider.get_tracer("test").start_span(name, kind=kind, attributes=attributes).end()
+    (span,) = exporter.get_finished_spans()
+    return span
+
+
+def test_a_query_span_is_named_by_its_summary_on_export() -> None:
+    into = InMemorySpanExporter()
+    driver = finished("SELECT", {"db.system.name": "sqlite", "db.query.text": "SELECT a FROM t"})
+    # The SQLAlchemy layer under the older conventions carries `db.statement`.
+    layer = finished("UPDATE x", {"db.statement": "UPDATE x SET a = 1"})
+    QueryNamingSpanExporter(into).export([driver, layer])
+    first, second = into.get_finished_spans()
+    assert first.name == "SELECT t"
+    assert dict(first.attributes or {}) == {
+        "db.system.name": "sqlite", "db.query.text": "SELECT a FROM t",
+        "db.query.summary": "SELECT t", "db.operation.name": "SELECT", "db.collection.name": "t",
+    }  # fmt: skip
+    assert (first.context, first.start_time) == (driver.context, driver.start_time)
+    assert second.name == "UPDATE x" and (second.attributes or {})["db.query.summary"] == "UPDATE x"
+
+
+def test_spans_that_have_a_summary_or_are_not_queries_are_untouched() -> None:
+    plain = finished("SELECT users", {"db.query.summary": "SELECT users", "db.query.text": "q"})
+    server = finished("GET /", {"db.query.text": "SELECT a FROM t"}, kind=SpanKind.SERVER)
+    unsure = finished("SELECT", {"db.query.text": "SELECT 1"})
+    for span in (plain, server, unsure):
+        assert named_span(span) is span
+
+
+@pytest.fixture
+def traced_sqlite3() -> Iterator[InMemorySpanExporter]:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    instrumentor = _sqlite3.SQLite3Instrumentor()
+    instrumentor.instrument(tracer_provider=provider)
+    try:
+        yield exporter
+    finally:
+        instrumentor.uninstrument()
+
+
+def test_every_sqlite3_shortcut_is_one_query_span(traced_sqlite3: InMemorySpanExporter) -> None:
+    connection = sqlite3.connect(":memory:")
+    connection.row_factory = sqlite3.Row
+    connection.executescript("CREATE TABLE t (a); CREATE INDEX i ON t (a);")
+    connection.execute("INSERT INTO t VALUES (?)", (1,))
+    connection.executemany("INSERT INTO t VALUES (?)", [(2,), (3,)])
+    assert [row["a"] for row in connection.execute("SELECT a FROM t ORDER BY a")] == [1, 2, 3]
+    connection.cursor().executescript("DELETE FROM t;")
+    with connection:
+        connection.cursor().execute("SELECT a FROM t")
+    spans = traced_sqlite3.get_finished_spans()
+    assert [s.name for s in spans] == ["CREATE", "INSERT", "INSERT", "SELECT", "DELETE", "SELECT"]
+    assert all(s.kind is SpanKind.CLIENT and s.instrumentation_scope for s in spans)
+    assert {s.instrumentation_scope.name for s in spans if s.instrumentation_scope} == {
+        contrib_sqlite3.__name__
+    }
+
+
+def test_the_contrib_still_lacks_the_shortcuts() -> None:
+    # If the contrib proxies learn them, Connect's would trace each query twice or not at all.
+    assert not {"execute", "executemany", "executescript"} & set(vars(dbapi.TracedConnectionProxy))
+    assert "executescript" not in vars(dbapi.TracedCursorProxy)
+
+
+def test_connects_are_wrapped_as_the_contribs_own_instrument_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    monkeypatch.setattr(dbapi, "wrap_connect", lambda *a, **k: calls.append((a, k)))
+    contrib_sqlite3.SQLite3Instrumentor()._instrument(tracer_provider="provider")
+    theirs = list(calls)
+    calls.clear()
+    _sqlite3.SQLite3Instrumentor()._instrument(tracer_provider="provider")
+    factories = [k.pop("db_api_integration_factory") for _, k in calls]
+    assert calls == theirs and len(calls) == 2
+    assert factories == [_sqlite3.ShortcutTracingIntegration] * 2
+
+
+def test_sqlalchemy_opens_pool_connections_untraced(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlalchemy
+    from sqlalchemy.pool import Pool
+
+    # Restored after the test: the hook wraps SQLAlchemy's pool for the whole process.
+    monkeypatch.setattr(Pool, "_create_connection", vars(Pool)["_create_connection"])
+    keep_pool_setup_untraced(sqlalchemy)
+    while_connecting: list[bool] = []
+    engine = sqlalchemy.create_engine("sqlite://")
+    sqlalchemy.event.listen(
+        engine, "connect", lambda *args: while_connecting.append(is_instrumentation_enabled())
+    )
+    with engine.connect() as connection:
+        assert is_instrumentation_enabled()
+        connection.execute(sqlalchemy.text("SELECT 1"))
+    assert while_connecting == [False]
+
+
+class RefusingInstrumentor:
+    """Stands in for a contrib instrumentor that refuses the installed library's version."""
+
+    calls: ClassVar[list[str]] = []
+    is_instrumented_by_opentelemetry = False
+
+    def instrument(self, **options: object) -> None:
+        RefusingInstrumentor.calls.append("asked")
+
+
+def test_a_refused_instrumentation_is_not_called_traced(caplog: pytest.LogCaptureFixture) -> None:
+    refused = Library("refused", "json", __name__, "RefusingInstrumentor")
+    with caplog.at_level(logging.WARNING, "connect_otel"):
+        result = instrument(("refused",), {}, (refused,))
+    assert RefusingInstrumentor.calls == ["asked"] and result.traced == []
+    assert [r.getMessage() for r in caplog.records] == [
+        "Connect is not tracing refused: its OpenTelemetry instrumentation does not support the "
+        "installed version (see the message above)"
+    ]
