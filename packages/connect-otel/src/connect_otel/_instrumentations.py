@@ -13,8 +13,8 @@ every full garbage collection then walks while requests wait.
 Database queries are traced at one layer only, so each query is one span: the drivers'
 (sqlite3, psycopg, psycopg2, asyncpg), which also cover SQLAlchemy engines on those drivers;
 SQLAlchemy's own layer is used only when `CONNECT_INSTRUMENT` names it, and then the drivers are
-left alone. Either way, the queries SQLAlchemy runs to set up a pool connection are not traced
-(`_pool_setup.py`).
+left alone. Either way, the queries SQLAlchemy and Django run to set up a new connection are
+not traced (`_connection_setup.py`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from types import ModuleType
 
 from wrapt import register_post_import_hook
 
-from connect_otel._pool_setup import keep_pool_setup_untraced
+from connect_otel._connection_setup import OPENERS, keep_connection_setup_untraced
 
 logger = logging.getLogger("connect_otel")
 
@@ -157,7 +157,8 @@ def instrument(
 
         register_post_import_hook(instrument_now, library.module)
     if any(library.name in (SQLALCHEMY, *DRIVERS) for library in result.traced):
-        register_post_import_hook(keep_pool_setup_untraced, "sqlalchemy")
+        for opener in OPENERS:
+            register_post_import_hook(keep_connection_setup_untraced, opener)
     return result
 
 

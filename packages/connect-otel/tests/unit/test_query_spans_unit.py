@@ -19,9 +19,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from connect_otel import _sqlite3
+from connect_otel._connection_setup import keep_connection_setup_untraced
 from connect_otel._instrumentations import Library, instrument
-from connect_otel._pool_setup import keep_pool_setup_untraced
 from connect_otel._query_names import MEMO_SIZE, QueryNamingSpanExporter, named_span, summarise
+from connect_testkit.scripts import run_python
 
 
 @pytest.mark.parametrize(
@@ -163,11 +164,12 @@ def test_connects_are_wrapped_as_the_contribs_own_instrument_does(
 
 def test_sqlalchemy_opens_pool_connections_untraced(monkeypatch: pytest.MonkeyPatch) -> None:
     import sqlalchemy
+    import sqlalchemy.pool.base
     from sqlalchemy.pool import Pool
 
     # Restored after the test: the hook wraps SQLAlchemy's pool for the whole process.
     monkeypatch.setattr(Pool, "_create_connection", vars(Pool)["_create_connection"])
-    keep_pool_setup_untraced(sqlalchemy)
+    keep_connection_setup_untraced(sqlalchemy.pool.base)
     while_connecting: list[bool] = []
     engine = sqlalchemy.create_engine("sqlite://")
     sqlalchemy.event.listen(
@@ -177,6 +179,32 @@ def test_sqlalchemy_opens_pool_connections_untraced(monkeypatch: pytest.MonkeyPa
         assert is_instrumentation_enabled()
         connection.execute(sqlalchemy.text("SELECT 1"))
     assert while_connecting == [False]
+
+
+def test_django_opens_connections_untraced() -> None:
+    # In a fresh interpreter: Django's settings are configured once per process.
+    result = run_python(
+        """
+        import django
+        from django.conf import settings
+        settings.configure(DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3",
+                                                  "NAME": ":memory:"}})
+        django.setup()
+        import django.db.backends.base.base as base
+        from django.db import connection
+        from django.db.backends.signals import connection_created
+        from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+        from connect_otel._connection_setup import keep_connection_setup_untraced
+
+        keep_connection_setup_untraced(base)
+        connection_created.connect(
+            lambda **kwargs: print("set-up", is_instrumentation_enabled()), weak=False
+        )
+        with connection.cursor() as cursor:
+            print("query", is_instrumentation_enabled())
+        """
+    )
+    assert result.stdout.split("\n") == ["set-up False", "query True", ""]
 
 
 class RefusingInstrumentor:
