@@ -49,14 +49,21 @@ class ShortcutTracingConnection(dbapi.TracedConnectionProxy):  # type: ignore[ty
     def cursor(self, *args: Any, **kwargs: Any) -> ScriptTracingCursor:
         return ScriptTracingCursor(self.__wrapped__.cursor(*args, **kwargs), self._self_integration)
 
-    def execute(self, *args: Any, **kwargs: Any) -> Any:
-        return self.cursor().execute(*args, **kwargs)
+    # Each returns the cursor, as sqlite3's do: the traced one, so that its further use is traced.
+    def execute(self, *args: Any, **kwargs: Any) -> ScriptTracingCursor:
+        cursor = self.cursor()
+        cursor.execute(*args, **kwargs)
+        return cursor
 
-    def executemany(self, *args: Any, **kwargs: Any) -> Any:
-        return self.cursor().executemany(*args, **kwargs)
+    def executemany(self, *args: Any, **kwargs: Any) -> ScriptTracingCursor:
+        cursor = self.cursor()
+        cursor.executemany(*args, **kwargs)
+        return cursor
 
-    def executescript(self, script: str) -> Any:
-        return self.cursor().executescript(script)
+    def executescript(self, script: str) -> ScriptTracingCursor:
+        cursor = self.cursor()
+        cursor.executescript(script)
+        return cursor
 
 
 class ShortcutTracingIntegration(dbapi.DatabaseApiIntegration):

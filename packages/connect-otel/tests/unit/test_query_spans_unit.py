@@ -131,11 +131,16 @@ def test_every_sqlite3_shortcut_is_one_query_span(traced_sqlite3: InMemorySpanEx
     connection.execute("INSERT INTO t VALUES (?)", (1,))
     connection.executemany("INSERT INTO t VALUES (?)", [(2,), (3,)])
     assert [row["a"] for row in connection.execute("SELECT a FROM t ORDER BY a")] == [1, 2, 3]
+    inserted = connection.execute("INSERT INTO t VALUES (4)")
+    assert isinstance(inserted, sqlite3.Cursor) and inserted.lastrowid == 4
+    assert inserted.execute("SELECT count(*) FROM t").fetchone()[0] == 4  # the cursor, traced
     connection.cursor().executescript("DELETE FROM t;")
     with connection:
         connection.cursor().execute("SELECT a FROM t")
     spans = traced_sqlite3.get_finished_spans()
-    assert [s.name for s in spans] == ["CREATE", "INSERT", "INSERT", "SELECT", "DELETE", "SELECT"]
+    assert [s.name for s in spans] == [
+        "CREATE", "INSERT", "INSERT", "SELECT", "INSERT", "SELECT", "DELETE", "SELECT"
+    ]  # fmt: skip
     assert all(s.kind is SpanKind.CLIENT and s.instrumentation_scope for s in spans)
     assert {s.instrumentation_scope.name for s in spans if s.instrumentation_scope} == {
         contrib_sqlite3.__name__
