@@ -12,6 +12,7 @@ not sure of) keeps the name it had. Each distinct statement is parsed once (a bo
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from opentelemetry.trace import SpanKind
 from connect_otel._pacing import Paced
 from connect_otel._span_copy import copy_span
 
+logger = logging.getLogger("connect_otel")
+
 SUMMARY = "db.query.summary"
 OPERATION = "db.operation.name"
 COLLECTION = "db.collection.name"
@@ -30,8 +33,10 @@ COLLECTION = "db.collection.name"
 STATEMENT_KEYS = ("db.query.text", "db.statement")
 
 # Distinct statements remembered; an app that builds statements with literals in them just
-# parses again past this.
-MEMO_SIZE = 2048
+# parses again past this. Longer statements (a bulk INSERT with its values inline) keep their
+# name: the memo holds at most MEMO_SIZE * LONGEST characters.
+MEMO_SIZE = 1024
+LONGEST = 8192
 
 _TOKEN = re.compile(
     r"""
@@ -194,7 +199,7 @@ def named_span(span: ReadableSpan) -> ReadableSpan:
     statement = next(
         (value for key in STATEMENT_KEYS if isinstance(value := attributes.get(key), str)), None
     )
-    if statement is None:
+    if statement is None or len(statement) > LONGEST:
         return span
     summary = summarise(statement)
     if summary is None:
@@ -205,6 +210,15 @@ def named_span(span: ReadableSpan) -> ReadableSpan:
     return copy_span(span, name=summary.text, attributes={**added, **attributes})
 
 
+def _named_or_as_is(span: ReadableSpan) -> ReadableSpan:
+    # A span the namer fails on is still exported, under the name it had.
+    try:
+        return named_span(span)
+    except Exception:
+        logger.debug("Connect could not name a query span", exc_info=True)
+        return span
+
+
 class QueryNamingSpanExporter(SpanExporter):
     """Names each batch's query spans on the export thread, then hands the batch on."""
 
@@ -212,7 +226,7 @@ class QueryNamingSpanExporter(SpanExporter):
         self._exporter = exporter
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        return self._exporter.export([named_span(span) for span in Paced(spans)])
+        return self._exporter.export([_named_or_as_is(span) for span in Paced(spans)])
 
     def shutdown(self) -> None:
         self._exporter.shutdown()

@@ -18,10 +18,16 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from connect_otel import _sqlite3
+from connect_otel import _query_names, _sqlite3
 from connect_otel._connection_setup import keep_connection_setup_untraced
 from connect_otel._instrumentations import Library, instrument
-from connect_otel._query_names import MEMO_SIZE, QueryNamingSpanExporter, named_span, summarise
+from connect_otel._query_names import (
+    LONGEST,
+    MEMO_SIZE,
+    QueryNamingSpanExporter,
+    named_span,
+    summarise,
+)
 from connect_testkit.scripts import run_python
 
 
@@ -107,8 +113,21 @@ def test_spans_that_have_a_summary_or_are_not_queries_are_untouched() -> None:
     plain = finished("SELECT users", {"db.query.summary": "SELECT users", "db.query.text": "q"})
     server = finished("GET /", {"db.query.text": "SELECT a FROM t"}, kind=SpanKind.SERVER)
     unsure = finished("SELECT", {"db.query.text": "SELECT 1"})
-    for span in (plain, server, unsure):
+    bulk = "INSERT INTO t VALUES " + ", ".join(["(1)"] * (LONGEST // 4))
+    too_long = finished("INSERT", {"db.query.text": bulk})  # not held in the memo
+    for span in (plain, server, unsure, too_long):
         assert named_span(span) is span
+
+
+def test_a_span_the_namer_fails_on_is_exported_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(statement: str) -> None:
+        raise RuntimeError("a statement nobody foresaw")
+
+    monkeypatch.setattr(_query_names, "summarise", failing)
+    into = InMemorySpanExporter()
+    span = finished("SELECT", {"db.query.text": "SELECT a FROM t"})
+    QueryNamingSpanExporter(into).export([span])
+    assert into.get_finished_spans() == (span,)
 
 
 @pytest.fixture
