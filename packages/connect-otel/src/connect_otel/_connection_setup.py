@@ -20,7 +20,6 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from opentelemetry.instrumentation.utils import suppress_instrumentation
 from wrapt import wrap_function_wrapper
 
 logger = logging.getLogger("connect_otel")
@@ -35,7 +34,19 @@ OPENERS = {
 def keep_connection_setup_untraced(module: ModuleType) -> None:
     """A post-import hook for each module of `OPENERS`."""
     try:
-        wrap_function_wrapper(module, OPENERS[module.__name__], _untraced)
+        # Imported here: without a token, Connect imports no OpenTelemetry module at all.
+        from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+        def untraced(
+            wrapped: Callable[..., Any],
+            instance: object,
+            args: tuple[Any, ...],
+            kwargs: dict[str, Any],
+        ) -> Any:
+            with suppress_instrumentation():
+                return wrapped(*args, **kwargs)
+
+        wrap_function_wrapper(module, OPENERS[module.__name__], untraced)
     except Exception:
         logger.warning(
             "Connect could not keep the queries that open a database connection (%s) out of "
@@ -43,10 +54,3 @@ def keep_connection_setup_untraced(module: ModuleType) -> None:
             module.__name__,
             exc_info=True,
         )
-
-
-def _untraced(
-    wrapped: Callable[..., Any], instance: object, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> Any:
-    with suppress_instrumentation():
-        return wrapped(*args, **kwargs)
