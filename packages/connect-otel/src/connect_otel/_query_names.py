@@ -54,7 +54,7 @@ _FROM_ENDS = frozenset(
     {"WHERE", "GROUP", "ORDER", "LIMIT", "HAVING", "OFFSET", "WINDOW", "FOR", "FETCH", "RETURNING"}
 )
 # Words that make a statement more than one plain operation on named tables.
-_UNSURE = frozenset({"UNION", "INTERSECT", "EXCEPT", "LATERAL"})
+_UNSURE = frozenset({"UNION", "INTERSECT", "EXCEPT", "LATERAL", "ONLY"})
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,9 @@ def summarise(statement: str) -> QuerySummary | None:
     elif operation == "INSERT":
         collections = _table_after(tokens, "INTO", forbidden=("SELECT",))
     elif operation == "UPDATE":
-        collections = _table_at(tokens, 1, forbidden=("FROM",))
+        # SQLite's `UPDATE OR REPLACE t`.
+        start = 3 if len(tokens) > 1 and tokens[1].keyword == "OR" else 1
+        collections = _table_at(tokens, start, forbidden=("FROM",))
     elif operation == "DELETE":
         collections = _table_after(tokens, "FROM", forbidden=("USING",))
     else:
