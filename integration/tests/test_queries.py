@@ -119,6 +119,7 @@ DRIVERS = """
         connection = await asyncpg.connect(url)
         await connection.fetch('SELECT id FROM "Shop".items')
         await connection.execute('DELETE FROM "Shop".items WHERE id = 0')
+        await connection.fetchmany('INSERT INTO "Shop".items VALUES ($1) RETURNING id', [(5,)])
         await connection.close()
 
     with trace.get_tracer("drivers").start_as_current_span("job"):
@@ -148,6 +149,7 @@ def test_postgres_drivers_and_sqlalchemy_name_their_spans(
     assert {
         ("psycopg", "SELECT Shop.items"), ("psycopg2", "SELECT Shop.items"),
         ("asyncpg", "SELECT Shop.items"), ("asyncpg", "DELETE Shop.items"),
+        ("asyncpg", "INSERT Shop.items"),
         ("psycopg", "UPDATE Shop.items"),
     } <= named, named  # fmt: skip
     for span in queries(receiver.spans()):

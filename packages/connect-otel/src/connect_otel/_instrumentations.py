@@ -92,7 +92,7 @@ LIBRARIES = (
     ),
     Library(
         "asyncpg", "asyncpg", "opentelemetry.instrumentation.asyncpg", "AsyncPGInstrumentor",
-        options={"capture_parameters": False},
+        options={"capture_parameters": False}, extended_in="connect_otel._asyncpg",  # fetchmany
     ),
 )  # fmt: skip
 

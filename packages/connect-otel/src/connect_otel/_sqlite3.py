@@ -21,6 +21,8 @@ from opentelemetry.instrumentation import dbapi
 from opentelemetry.instrumentation import sqlite3 as contrib
 from opentelemetry.instrumentation.sqlite3.version import __version__
 
+from connect_otel._contrib_extension import ExtendsContrib
+
 SHORTCUTS = ("execute", "executemany", "executescript")
 
 
@@ -77,7 +79,9 @@ class ShortcutTracingIntegration(dbapi.DatabaseApiIntegration):
         return ShortcutTracingConnection(proxy.__wrapped__, self)
 
 
-class SQLite3Instrumentor(contrib.SQLite3Instrumentor):
+class SQLite3Instrumentor(ExtendsContrib, contrib.SQLite3Instrumentor):
+    extends = contrib.SQLite3Instrumentor
+
     def _instrument(self, **kwargs: Any) -> None:
         for module in self._TO_WRAP:
             dbapi.wrap_connect(

@@ -233,6 +233,47 @@ def test_django_opens_connections_untraced() -> None:
     assert result.stdout.split("\n") == ["set-up False", "query True", ""]
 
 
+def test_asyncpg_fetchmany_is_traced_by_the_contribs_executemany_handler() -> None:
+    import asyncpg.connection
+    from opentelemetry.instrumentation import asyncpg as contrib_asyncpg
+    from wrapt import FunctionWrapper
+
+    from connect_otel import _asyncpg
+
+    connection = asyncpg.connection.Connection
+    contrib = contrib_asyncpg.AsyncPGInstrumentor()
+    contrib.instrument(tracer_provider=TracerProvider())
+    try:
+        # The contrib traces executemany with this handler and leaves fetchmany alone.
+        assert isinstance(vars(connection)["executemany"], FunctionWrapper)
+        assert vars(connection)["executemany"]._self_wrapper == contrib._do_execute
+        assert not isinstance(vars(connection)["fetchmany"], FunctionWrapper)
+    finally:
+        contrib.uninstrument()
+    ours = _asyncpg.AsyncPGInstrumentor()
+    ours.instrument(tracer_provider=TracerProvider())
+    try:
+        assert vars(connection)["fetchmany"]._self_wrapper == ours._do_execute
+    finally:
+        ours.uninstrument()
+    assert not isinstance(vars(connection)["fetchmany"], FunctionWrapper)
+
+
+def test_an_extension_stands_beside_the_contribs_instance() -> None:
+    contribs = contrib_sqlite3.SQLite3Instrumentor()  # made first, as an app might
+    ours = _sqlite3.SQLite3Instrumentor()
+    assert type(ours) is _sqlite3.SQLite3Instrumentor and ours is _sqlite3.SQLite3Instrumentor()
+    assert vars(contrib_sqlite3.SQLite3Instrumentor)["_instance"] is contribs
+    assert not ours.is_instrumented_by_opentelemetry
+    contribs.instrument(tracer_provider=TracerProvider())
+    try:
+        # The app turned the contrib's on itself: Connect must not wrap sqlite3 a second time.
+        assert ours.is_instrumented_by_opentelemetry
+    finally:
+        contribs.uninstrument()
+    assert not ours.is_instrumented_by_opentelemetry
+
+
 class RefusingInstrumentor:
     """Stands in for a contrib instrumentor that refuses the installed library's version."""
 
