@@ -23,8 +23,6 @@ from opentelemetry.instrumentation.sqlite3.version import __version__
 
 from connect_otel._contrib_extension import ExtendsContrib
 
-SHORTCUTS = ("execute", "executemany", "executescript")
-
 
 class ScriptTracingCursor(dbapi.TracedCursorProxy):  # type: ignore[type-arg]
     """The contrib's cursor proxy, with sqlite3's `executescript` traced as one query."""
