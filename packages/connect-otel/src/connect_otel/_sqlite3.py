@@ -29,10 +29,12 @@ class ScriptTracingCursor(dbapi.TracedCursorProxy):  # type: ignore[type-arg]
 
     def __init__(self, cursor: Any, db_api_integration: dbapi.DatabaseApiIntegration) -> None:
         super().__init__(cursor, db_api_integration)
-        self._self_script_tracer: dbapi.CursorTracer[Any] = dbapi.CursorTracer(db_api_integration)
+        self._self_integration = db_api_integration
 
     def executescript(self, script: str) -> Any:
-        return self._self_script_tracer.traced_execution(
+        # Its own tracer, made only here: most cursors never run a script.
+        tracer: dbapi.CursorTracer[Any] = dbapi.CursorTracer(self._self_integration)
+        return tracer.traced_execution(
             self.__wrapped__,
             self.__wrapped__.executescript,
             script,  # type: ignore[arg-type]  # the contrib annotates each argument as a tuple
