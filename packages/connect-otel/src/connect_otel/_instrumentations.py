@@ -15,7 +15,8 @@ every full garbage collection then walks while requests wait.
 Database queries are traced at one layer only, so each query is one span: the drivers'
 (sqlite3, psycopg, psycopg2, asyncpg), which also cover SQLAlchemy engines on those drivers;
 SQLAlchemy's own layer is used only when `CONNECT_INSTRUMENT` names it, and then the drivers are
-left alone.
+left alone. Either way, the queries SQLAlchemy and Django run to set up a new connection are
+not traced (`_connection_setup.py`).
 """
 
 from __future__ import annotations
@@ -31,12 +32,17 @@ from types import ModuleType
 from wrapt import register_post_import_hook
 
 from connect_otel._app_imports import import_is_the_apps, used_by_app_code
+from connect_otel._connection_setup import OPENERS, keep_connection_setup_untraced
 
 logger = logging.getLogger("connect_otel")
 
 AUTO = "auto"
 SQLALCHEMY = "sqlalchemy"
 DRIVERS = ("sqlite3", "psycopg", "psycopg2", "asyncpg")
+NOT_INSTRUMENTED = (
+    "Connect is not tracing %s: its OpenTelemetry instrumentation does not support the installed "
+    "version (see the message above)"
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,8 @@ class Library:
     stdlib: bool = False
     # Passed to instrument(): queries carry their statement, never the values bound to it.
     options: Mapping[str, object] = field(default_factory=dict)
+    # Where Connect's subclass of the contrib instrumentor lives, when it extends the contrib's.
+    extended_in: str | None = None
 
     @property
     def installed(self) -> bool:
@@ -77,7 +85,7 @@ LIBRARIES = (
     ),
     Library(
         "sqlite3", "sqlite3", "opentelemetry.instrumentation.sqlite3", "SQLite3Instrumentor",
-        stdlib=True,
+        stdlib=True, extended_in="connect_otel._sqlite3",  # Connection.execute and the others
     ),
     Library(
         "psycopg", "psycopg", "opentelemetry.instrumentation.psycopg", "PsycopgInstrumentor",
@@ -88,7 +96,7 @@ LIBRARIES = (
     ),
     Library(
         "asyncpg", "asyncpg", "opentelemetry.instrumentation.asyncpg", "AsyncPGInstrumentor",
-        options={"capture_parameters": False},
+        options={"capture_parameters": False}, extended_in="connect_otel._asyncpg",  # fetchmany
     ),
 )  # fmt: skip
 
@@ -201,16 +209,24 @@ def instrument(
                 )
 
             register_post_import_hook(advise, library.module)
+    if any(library.name in (SQLALCHEMY, *DRIVERS) for library in result.traced):
+        for opener in OPENERS:
+            register_post_import_hook(keep_connection_setup_untraced, opener)
     return result
 
 
 def _instrument(library: Library, after: Callable[[], None] | None) -> bool:
     try:
         instrumentor = getattr(
-            importlib.import_module(library.instrumentation), library.instrumentor
+            importlib.import_module(library.extended_in or library.instrumentation),
+            library.instrumentor,
         )()
         if not instrumentor.is_instrumented_by_opentelemetry:
             instrumentor.instrument(**library.options)
+        if not instrumentor.is_instrumented_by_opentelemetry:
+            # The contrib refuses a library version outside the range it declares, and says so.
+            logger.warning(NOT_INSTRUMENTED, library.name)
+            return False
         if after is not None:
             after()
     except Exception:

@@ -33,6 +33,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from connect_otel import _exporters, _instrumentations, _propagation
 from connect_otel._console import CONSOLE, ConnectConsole
 from connect_otel._logbridge import LogBridge
+from connect_otel._query_names import QueryNamingSpanExporter
 from connect_otel._resource import service_resource
 from connect_otel._sampling import ConnectSampler
 from connect_otel._scrubbing import Scrubber
@@ -109,6 +110,7 @@ class Pipeline:
         exporter: SpanExporter = ServerAddressExporter(_exporters.span_exporter(self.settings))
         if self.scrubber is not None:
             exporter = ScrubbingSpanExporter(exporter, self.scrubber)
+        exporter = QueryNamingSpanExporter(exporter)
         # The SDK's batch size and schedule (512 items, 5 s; OTEL_BSP_* and OTEL_BLRP_* change
         # them): the benchmark's batch-size sweep found smaller batches dearer in CPU and no
         # better at p99. The exporters pace their work instead (_pacing.py).

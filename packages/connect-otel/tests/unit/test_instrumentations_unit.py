@@ -171,6 +171,7 @@ class RecordingInstrumentor:
 
     def instrument(self, **options: object) -> None:
         RecordingInstrumentor.calls.append("instrumented")
+        self.is_instrumented_by_opentelemetry = True
 
 
 def test_a_library_is_instrumented_once_the_app_imports_it_not_before() -> None:
