@@ -69,11 +69,12 @@ class LogBridge(LoggingHandler):
 
     def handle(self, record: logging.LogRecord) -> bool:
         # The SDK's own records exist only because Connect exports: without it, nothing printed.
-        if record.name.startswith("opentelemetry"):
+        # Connect's own are printed by its console handler (`_console.ConnectConsole`), once.
+        if record.name.startswith("opentelemetry") or record.name == "connect_otel":
             return False
         if self._console is not None:
             self._console.stand_in_for_last_resort(record)
-        if record.levelno < self.export_level or record.name == "connect_otel":
+        if record.levelno < self.export_level:
             return False
         return super().handle(record)
 
