@@ -1,4 +1,5 @@
-from plain.urls import Router, path
+from plain.assets.urls import AssetsRouter
+from plain.urls import Router, include, path
 
 from app import views
 
@@ -16,4 +17,5 @@ class AppRouter(Router):
         path("support", views.SupportView),
         path("health", views.HealthView),
         path("job", views.JobView),
+        include("assets/", AssetsRouter),
     )
