@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from connect_otel import CurrentTrace, current_trace
+from connect_otel import ConfigurationError, CurrentTrace, current_trace
 from connect_otel._sampling import ConnectSampler
 from connect_otel._tail_sampling import TailSamplingProcessor, tail_sampling_on
 from connect_otel.settings import resolve
@@ -180,3 +180,44 @@ def test_a_trace_that_is_not_sampled_has_no_link(export_env: dict[str, str]) -> 
     (trace_id, sampled), url, undecided_url = json.loads(run_python(LINKS, env).stdout)
     assert len(trace_id) == 32 and sampled is False
     assert url == undecided_url == ""
+
+
+@pytest.mark.parametrize(
+    ("template", "reason"),
+    [
+        ("https://traces.example.com/trace/", "it has no {trace_id}"),
+        ("https://traces.example.com/{trace}", "it names {trace}"),
+        ("https://traces.example.com/{trace_id!r}", "a field has a format or a conversion"),
+        ("https://traces.example.com/{trace_id", "its braces do not pair up"),
+        ("/traces/{trace_id}", "what it gives is not such a URL"),
+        ("https://user:pw@traces.example.com/{trace_id}", "credentials in a URL"),
+    ],
+)
+def test_a_bad_trace_url_template_stops_start_up(template: str, reason: str) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        resolve(environ={"CONNECT_TRACE_URL": template})
+    message = str(raised.value)
+    assert "CONNECT_TRACE_URL" in message and reason in message
+    assert "pw@" not in message
+
+
+@pytest.mark.parametrize(
+    ("template", "cloud", "link"),
+    [
+        (
+            "{cloud_url}/t/{trace_id}",
+            "https://cloud.example.com/",
+            "https://cloud.example.com/t/ab",
+        ),
+        ("https://jaeger.internal/trace/{trace_id}", "", "https://jaeger.internal/trace/ab"),
+        (
+            'https://g.internal/explore?left={{"q":"{trace_id}"}}',
+            "",
+            'https://g.internal/explore?left={"q":"ab"}',
+        ),
+    ],
+)
+def test_a_trace_url_template_gives_the_link(template: str, cloud: str, link: str) -> None:
+    environ = {"CONNECT_TRACE_URL": template, **({"CONNECT_CLOUD_URL": cloud} if cloud else {})}
+    settings = resolve(environ=environ)
+    assert settings.trace_url.format(cloud_url=settings.cloud_url, trace_id="ab") == link
