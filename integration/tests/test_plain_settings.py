@@ -40,6 +40,8 @@ def test_plain_lists_every_connect_setting_and_masks_the_secrets() -> None:
         assert value not in result.stdout
     assert "CONNECT_EXPORT_URL" in rows and "CONNECT_PAGEVIEWS_URL" in rows
     assert "CONNECT_PAGEVIEWS_PUBLIC_TOKEN" in rows and "CONNECT_PAGEVIEWS_TOKEN" in rows
+    # Both packages read it; Plain takes a setting's declaration once.
+    assert "CONNECT_CLOUD_URL" in rows
 
 
 def preflight_ids(database_url: str, **env: str) -> set[str]:

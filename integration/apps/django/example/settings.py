@@ -42,6 +42,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                "connect_otel.django.context_processors.current_trace",
             ]
         },
     }
@@ -56,3 +57,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"django.security": {"handlers": ["console"]}},
 }
+
+# Django Debug Toolbar, with Connect's "Trace" panel, when EXAMPLE_DEBUG_TOOLBAR is set.
+if os.environ.get("EXAMPLE_DEBUG_TOOLBAR"):
+    from debug_toolbar.settings import PANELS_DEFAULTS
+
+    DEBUG = True
+    INTERNAL_IPS = ["127.0.0.1"]
+    INSTALLED_APPS.append("debug_toolbar")
+    MIDDLEWARE.append("debug_toolbar.middleware.DebugToolbarMiddleware")
+    DEBUG_TOOLBAR_PANELS = [*PANELS_DEFAULTS, "connect_otel.django.panels.TracePanel"]

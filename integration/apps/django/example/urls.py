@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.staticfiles.views import serve
 from django.urls import path, re_path
 
@@ -18,3 +19,7 @@ urlpatterns = [
     # The example serves its static files itself; a production site puts them behind its server.
     re_path(r"^static/(?P<path>.*)$", serve, {"insecure": True}),
 ]
+if "debug_toolbar" in settings.INSTALLED_APPS:
+    from debug_toolbar.toolbar import debug_toolbar_urls
+
+    urlpatterns += debug_toolbar_urls()

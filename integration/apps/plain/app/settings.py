@@ -1,5 +1,6 @@
 """The Plain example app: "connect_otel.plain" and "connect_pageviews.plain" in
-INSTALLED_PACKAGES, under Plain's own server: `plain server`."""
+INSTALLED_PACKAGES, under Plain's own server: `plain server`. plain.toolbar shows (with its
+"Trace" item) when PLAIN_DEBUG is set."""
 
 NAME = "plain_example"
 VERSION = "1.4.0"
@@ -13,6 +14,8 @@ INSTALLED_PACKAGES = [
     "plain.auth",
     "plain.postgres",
     "plain.jobs",
+    "plain.assets",
+    "plain.toolbar",
     "app.users",
 ]
 MIDDLEWARE = [

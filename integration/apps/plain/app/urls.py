@@ -1,4 +1,5 @@
-from plain.urls import Router, path
+from plain.assets.urls import AssetsRouter
+from plain.urls import Router, include, path
 
 from app import views
 
@@ -18,4 +19,5 @@ class AppRouter(Router):
         path("health", views.HealthView),
         path("job", views.JobView),
         path("refuse/<int:status>", views.RefuseView),
+        include("assets/", AssetsRouter),
     )

@@ -26,6 +26,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace import SpanContext, SpanKind, StatusCode, TraceFlags
 
+from connect_otel._current_trace import report_tail_decisions
 from connect_otel._span_copy import copy_span
 from connect_otel.settings import Settings
 
@@ -129,6 +130,7 @@ class TailSamplingProcessor(SpanProcessor):
             description="Traces not sampled at the head that tail sampling gave up undecided "
             "because it held as many as its memory bound allows; they are not exported.",
         )
+        report_tail_decisions(self)
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         context = span.context
@@ -175,6 +177,14 @@ class TailSamplingProcessor(SpanProcessor):
         self._count(given_up)
         for kept in release:
             self._batch.on_end(_sampled(kept))
+
+    def decision(self, trace_id: int) -> bool | None:
+        """None while the trace is held undecided; then whether it was kept (a kept trace is
+        remembered for a while, as its late spans are)."""
+        with self._lock:
+            if trace_id in self._pending:
+                return None
+            return trace_id in self._kept
 
     def _slow(self, root: ReadableSpan) -> bool:
         if self._slower_than_ns is None or root.start_time is None or root.end_time is None:

@@ -20,6 +20,7 @@ from connect_otel._networks import (
     propagation_targets,
     trusted_networks,
 )
+from connect_otel._trace_url_template import trace_url_template
 
 __all__ = ["TABLE", "ConfigurationError", "Settings", "resolve"]
 
@@ -52,6 +53,8 @@ class Settings(SettingsBase):
     trace_keep_slower_than: float | None
     trace_trusted_networks: TrustedNetworks
     trace_propagation_targets: PropagationTargets
+    cloud_url: str
+    trace_url: str
 
     @property
     def active(self) -> bool:
@@ -244,6 +247,20 @@ TABLE = SettingsTable(
             "loopback,private,internal-names",
             "Hosts that outgoing HTTP requests send `traceparent` and `baggage` to; other "
             "hosts get neither. See Trust boundaries.",
+        ),
+        Setting(
+            "CLOUD_URL",
+            p.base_url,
+            "https://plainframework.com",
+            "Base of the trace links (`{cloud_url}` in `CONNECT_TRACE_URL`); connect-pageviews "
+            "reads the same setting for its support forms.",
+        ),
+        Setting(
+            "TRACE_URL",
+            trace_url_template,
+            "{cloud_url}/t/{trace_id}",
+            "Where the link to a trace goes (`connect_otel.trace_url()`, the toolbars): point "
+            "it at your own trace viewer when you export elsewhere. See The current trace.",
         ),
     ),
     Settings,
