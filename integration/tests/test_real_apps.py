@@ -17,9 +17,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
-from connect_integration.browser import CHROMIUM, CHROMIUM_ARGS
 from connect_integration.realapps import EMAIL, PASSWORD, REAL_APPS, USERNAME, RealApp
 from connect_testkit.receiver import LogRecord, Receiver, Span
 from connect_testkit.servers import Server
@@ -249,16 +248,6 @@ FLOWS = {"django": django_flow, "flask-security": flask_security_flow, "sqladmin
 @pytest.fixture(params=sorted(REAL_APPS), scope="module")
 def app(request: pytest.FixtureRequest) -> RealApp:
     return REAL_APPS[request.param]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's Chromium is missing: run integration/bin/setup")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

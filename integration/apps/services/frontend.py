@@ -60,10 +60,11 @@ def call_failing() -> tuple[str, int]:
     return f"downstream answered {answer.status_code}", 200
 
 
-@app.get("/cache/<key>")
-def cached(key: str) -> object:
-    cache.set(f"greeting:{key}", "a-secret-cached-value", ex=60)
-    return jsonify(found=cache.get(f"greeting:{key}") is not None)
+@app.get("/cache/<name>")
+def cached(name: str) -> object:
+    # A route parameter named `key` would be redacted from the exported path, as a secret.
+    cache.set(f"greeting:{name}", "a-secret-cached-value", ex=60)
+    return jsonify(found=cache.get(f"greeting:{name}") is not None)
 
 
 @app.get("/checkout")

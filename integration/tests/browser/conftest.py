@@ -4,28 +4,12 @@ local receiver on another port: a cross-origin endpoint, as in production."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage
 
-from connect_integration.browser import CHROMIUM, CHROMIUM_ARGS, Site, Tab, serve_site
+from connect_integration.browser import Site, Tab, serve_site
 from connect_testkit.receiver import Receiver
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's Chromium is missing: run integration/bin/setup")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS,
-            # Playwright turns the back-forward cache off by default; the bfcache test needs it.
-            ignore_default_args=["--disable-back-forward-cache"],
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

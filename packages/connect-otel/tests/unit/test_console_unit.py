@@ -23,10 +23,16 @@ from connect_otel._logbridge import LogBridge, remember_span_context
 
 @pytest.fixture
 def root_level() -> Iterator[None]:
+    """Restores the root's level, and the filters that widening gave the handlers already there
+    (the test runner's own among them, which later tests still need)."""
     root = logging.getLogger()
     level = root.level
+    handlers = list(root.handlers)
+    filters = {handler: list(handler.filters) for handler in handlers}
     yield
     root.setLevel(level)
+    for handler, kept in filters.items():
+        handler.filters[:] = kept
 
 
 @pytest.fixture

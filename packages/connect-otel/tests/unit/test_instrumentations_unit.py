@@ -49,13 +49,14 @@ def app_module(tmp_path: Path) -> Iterator[ModuleType]:
 def test_a_library_the_app_imported_before_start_up_is_named_with_its_extra(
     app_module: ModuleType,
 ) -> None:
-    import shlex
+    # A module no code of this repository imports: the whole test run is "app code" here.
+    import colorsys
 
-    used = Library("used", "shlex", "no_such_instrumentation", "Instrumentor")
-    chosen = instrument(("auto",), {}, (used,), imported_before={"shlex"})
+    used = Library("used", "colorsys", "no_such_instrumentation", "Instrumentor")
+    chosen = instrument(("auto",), {}, (used,), imported_before={"colorsys"})
     assert chosen.missing == []  # imported, but by no module of the app's
-    app_module.split = shlex.split
-    chosen = instrument(("auto",), {}, (used,), imported_before={"shlex"})
+    app_module.to_hsv = colorsys.rgb_to_hsv
+    chosen = instrument(("auto",), {}, (used,), imported_before={"colorsys"})
     assert chosen.describe() == "tracing no libraries; not traced: used (add connect-otel[used])"
 
 
