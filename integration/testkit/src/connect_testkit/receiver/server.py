@@ -30,6 +30,10 @@ BEACON_PATH = "/beacon"
 MAX_BODY_BYTES = 16 * 1024 * 1024
 _DISCARD_CHUNK = 64 * 1024
 _CORS = {"Access-Control-Allow-Origin": "*"}
+# Faults that hold a handler until the fault changes or the receiver stops.
+_HOLDING = ("blackhole", "trickle")
+# A trickled answer ends after this many bytes, whatever its pace.
+_TRICKLE_BYTES = 10_000
 
 
 class Receiver(Store):
@@ -55,6 +59,7 @@ class Receiver(Store):
         self._fault: Fault | None = None
         self._delay = 5.0
         self._retry_after = 1
+        self._location = ""
         self._released = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -104,14 +109,18 @@ class Receiver(Store):
 
     # --- faults ----------------------------------------------------------------------------
 
-    def set_fault(self, fault: Fault | None, delay: float = 5.0, retry_after: int = 1) -> None:
-        """Plays a misbehaving endpoint until called again with None."""
+    def set_fault(
+        self, fault: Fault | None, delay: float = 5.0, retry_after: int = 1, location: str = ""
+    ) -> None:
+        """Plays a misbehaving endpoint until called again with None. `delay` is the slow
+        answer's delay and the trickle's pause between bytes; `location` is where a 302 or 307
+        points."""
         previous = self._fault
-        self._delay, self._retry_after = delay, retry_after
+        self._delay, self._retry_after, self._location = delay, retry_after, location
         self._fault = fault
-        if previous == "blackhole":
+        if previous in _HOLDING:
             self._released.set()
-        if fault == "blackhole":
+        if fault in _HOLDING:
             self._released = threading.Event()
         if fault == "refuse" and previous != "refuse":
             self._close()
@@ -298,11 +307,29 @@ def _handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 receiver._released.wait(receiver._delay)
                 return False
             self._discard(length)
-            status = 500 if fault == "500" else 429
+            if fault == "trickle":
+                self._note(signal, 0)
+                self._trickle()
+                return True
+            status = int(fault)
             self._note(signal, status)
             headers = {"Retry-After": str(receiver._retry_after)} if status == 429 else {}
+            if status in (302, 307):
+                headers = {"Location": receiver._location}
             self._answer(status, b"simulated fault", headers)
             return True
+
+        def _trickle(self) -> None:
+            """A status line, then one header byte per `delay` seconds: each read the client
+            makes succeeds, but the answer never ends."""
+            self.close_connection = True
+            released = receiver._released
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Trickle: ")
+            for _ in range(_TRICKLE_BYTES):
+                if released.wait(receiver._delay):
+                    return
+                self.wfile.write(b"a")
+                self.wfile.flush()
 
         def _beacon(self) -> None:
             body = self._read(self._content_length())
