@@ -1,19 +1,23 @@
-"""`connect-otel check` against a good endpoint, a bad token and an unreachable host."""
+"""`connect-otel check` against a good endpoint, a bad token, an unreachable host, one that
+trickles its answer and one that redirects elsewhere."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import time
+
+import pytest
 
 from connect_testkit.ports import free_port
-from connect_testkit.receiver import Receiver
+from connect_testkit.receiver import Fault, Receiver
 from connect_testkit.scripts import clean_environ
 
 
-def check(url: str, token: str) -> subprocess.CompletedProcess[str]:
+def check(url: str, token: str, **environ: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "connect_otel.cli", "check"],
-        env=clean_environ(CONNECT_EXPORT_URL=url, CONNECT_EXPORT_TOKEN=token),
+        env=clean_environ(CONNECT_EXPORT_URL=url, CONNECT_EXPORT_TOKEN=token, **environ),
         capture_output=True,
         text=True,
         timeout=60,
@@ -63,3 +67,30 @@ def test_a_rejected_token_is_not_printed() -> None:
     result = check("http://127.0.0.1:9", "my real secret")
     assert result.returncode == 2
     assert "CONNECT_EXPORT_TOKEN" in result.stderr and "my real secret" not in result.stderr
+
+
+def test_a_trickling_endpoint_fails_each_request_at_its_deadline(receiver: Receiver) -> None:
+    # One byte every 0.2 s satisfies any per-read timeout; the deadline is for the request.
+    receiver.set_fault("trickle", delay=0.2)
+    started = time.monotonic()
+    result = check(receiver.url, "test-token", CONNECT_EXPORT_TIMEOUT="1")
+    took = time.monotonic() - started
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.count("unreachable: no answer within 1.0s") == 3
+    # Three requests of 1 s each, and the interpreter's start.
+    assert took < 3 + 2.5, f"took {took:.1f}s"
+
+
+@pytest.mark.parametrize("status", ["302", "307"])
+def test_a_redirect_fails_names_where_it_points_and_keeps_the_token(
+    receiver: Receiver, status: Fault
+) -> None:
+    with Receiver(token="test-token") as other_host:
+        elsewhere = f"{other_host.url}/collect"
+        receiver.set_fault(status, location=elsewhere)
+        result = check(receiver.url, "test-token")
+        assert result.returncode == 1, result.stdout
+        assert result.stdout.count(f"FAIL redirected to {elsewhere} (HTTP {status})") == 3
+        assert "accepted" not in result.stdout
+        assert other_host.requests() == []
+        assert [r.status for r in receiver.requests()] == [int(status)] * 3
