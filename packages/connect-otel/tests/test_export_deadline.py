@@ -3,6 +3,7 @@ a byte at a time, and one that redirects elsewhere. Real exporters, real receive
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -140,13 +141,20 @@ def test_a_quick_endpoint_is_unaffected(receiver: Receiver) -> None:
 
 @pytest.mark.parametrize("status", ["302", "307"])
 @pytest.mark.parametrize("signal", SIGNALS)
-def test_a_redirect_is_not_followed_with_the_token(
-    receiver: Receiver, other_host: Receiver, signal: str, status: Any
+def test_a_redirect_is_not_followed_with_the_token_and_is_named(
+    receiver: Receiver,
+    other_host: Receiver,
+    signal: str,
+    status: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     make, batch, path = SIGNALS[signal]
-    receiver.set_fault(status, location=f"{other_host.url}{path}")
+    elsewhere = f"{other_host.url}{path}"
+    receiver.set_fault(status, location=elsewhere)
     exporter = make(_settings(receiver.url))
-    exporter.export(batch())
+    with caplog.at_level(logging.WARNING, "connect_otel"):
+        exporter.export(batch())
     exporter.shutdown()
     assert [(r.path, r.status) for r in receiver.requests()] == [(path, int(status))]
     assert other_host.requests() == []
+    assert f"answered HTTP {status}, pointing to {elsewhere}" in caplog.text

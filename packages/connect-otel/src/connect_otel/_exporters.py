@@ -22,6 +22,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import requests
 from opentelemetry.exporter.otlp.common import http as sdk_http
 from opentelemetry.exporter.otlp.proto.http import Compression
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
@@ -148,13 +149,27 @@ def _log_resend(items: str, count: int) -> None:
     )
 
 
+def _warn_of_redirect(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    # The SDK counts any 3xx as delivered; without this, a redirecting endpoint fails silently.
+    if response.is_redirect:
+        logger.warning(
+            "The endpoint answered HTTP %d, pointing to %s; Connect does not follow redirects "
+            "(the token would go along), so nothing was delivered. Set CONNECT_EXPORT_URL to "
+            "the endpoint itself.",
+            response.status_code,
+            response.headers.get("Location", "nowhere"),
+        )
+
+
 def _common(settings: Settings, signal: str) -> dict[str, Any]:
+    session = _deadline.session()
+    session.hooks["response"].append(_warn_of_redirect)
     return {
         "endpoint": f"{settings.export_url}/v1/{signal}",
         "headers": {"Authorization": f"Bearer {settings.export_token}"},
         "compression": Compression.Gzip,
         "timeout": settings.export_timeout,
-        "session": _deadline.session(),
+        "session": session,
     }
 
 
