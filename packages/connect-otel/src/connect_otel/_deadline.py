@@ -15,7 +15,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import requests
@@ -99,7 +98,7 @@ def _after_fork() -> None:
 os.register_at_fork(after_in_child=_after_fork)
 
 
-@contextmanager
+@contextlib.contextmanager
 def deadline(seconds: float) -> Iterator[None]:
     """Bounds the requests a `session()` makes on this thread inside the block."""
     export = _Export(time.monotonic() + seconds)
