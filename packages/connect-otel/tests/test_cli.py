@@ -1,26 +1,28 @@
-"""`connect-otel check` against a good endpoint, a bad token and an unreachable host."""
+"""`connect-otel check` against a good endpoint, a bad token, an unreachable host, one that
+trickles its answer and one that redirects elsewhere."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
 from connect_testkit.ports import free_port
-from connect_testkit.receiver import Receiver
+from connect_testkit.receiver import Fault, Receiver
 from connect_testkit.scripts import clean_environ
 
 # Plain runs on Python 3.13, in the environment integration/bin/setup makes.
 PLAIN_PYTHON = Path(__file__).parents[3] / ".venv-plain" / "bin" / "python"
 
 
-def check(url: str, token: str) -> subprocess.CompletedProcess[str]:
+def check(url: str, token: str, **environ: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "connect_otel.cli", "check"],
-        env=clean_environ(CONNECT_EXPORT_URL=url, CONNECT_EXPORT_TOKEN=token),
+        env=clean_environ(CONNECT_EXPORT_URL=url, CONNECT_EXPORT_TOKEN=token, **environ),
         capture_output=True,
         text=True,
         timeout=60,
@@ -179,3 +181,30 @@ def test_reads_plains_settings(receiver: Receiver, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Settings from the environment and Plain's app.settings" in result.stdout
     assert [s.resource["service.name"] for s in receiver.spans()] == ["catalogue"]
+
+
+def test_a_trickling_endpoint_fails_each_request_at_its_deadline(receiver: Receiver) -> None:
+    # One byte every 0.2 s satisfies any per-read timeout; the deadline is for the request.
+    receiver.set_fault("trickle", delay=0.2)
+    started = time.monotonic()
+    result = check(receiver.url, "test-token", CONNECT_EXPORT_TIMEOUT="1")
+    took = time.monotonic() - started
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.count("unreachable: no answer within 1.0s") == 3
+    # Three requests of 1 s each, and the interpreter's start.
+    assert took < 3 + 2.5, f"took {took:.1f}s"
+
+
+@pytest.mark.parametrize("status", ["302", "307"])
+def test_a_redirect_fails_names_where_it_points_and_keeps_the_token(
+    receiver: Receiver, status: Fault
+) -> None:
+    with Receiver(token="test-token") as other_host:
+        elsewhere = f"{other_host.url}/collect"
+        receiver.set_fault(status, location=elsewhere)
+        result = check(receiver.url, "test-token")
+        assert result.returncode == 1, result.stdout
+        assert result.stdout.count(f"FAIL redirected to {elsewhere} (HTTP {status})") == 3
+        assert "accepted" not in result.stdout
+        assert other_host.requests() == []
+        assert [r.status for r in receiver.requests()] == [int(status)] * 3

@@ -9,6 +9,10 @@ outside it, so that is the one these mark.
 They gzip at level 1, not the SDK's level 9: a third of the CPU for bodies about 4% larger. They
 hand each batch to the SDK's encoder paced (`_pacing.py`), so that encoding it never holds a
 request up for long.
+
+`CONNECT_EXPORT_TIMEOUT` is a wall-clock deadline for one whole export, retries included
+(`_deadline.py`); the SDK's own timeout bounds only each socket operation. They never follow a
+redirect: the SDK's transport does not, and the token must not go where the endpoint points.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import requests
 from opentelemetry.exporter.otlp.common import http as sdk_http
 from opentelemetry.exporter.otlp.proto.http import Compression
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
@@ -33,15 +38,18 @@ from opentelemetry.sdk.metrics import (
     ObservableUpDownCounter,
     UpDownCounter,
 )
-from opentelemetry.sdk.metrics.export import AggregationTemporality
+from opentelemetry.sdk.metrics.export import AggregationTemporality, MetricExportResult, MetricsData
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExportResult
 
-from connect_otel import _encodable
+from connect_otel import _deadline, _encodable
 from connect_otel._pacing import Paced
 from connect_otel.settings import Settings
 
 logger = logging.getLogger("connect_otel")
+
+# For exporters made directly rather than from settings; the settings' default is the same.
+DEFAULT_TIMEOUT = 10.0
 
 # The ingest side expects deltas: each export carries only what happened since the last one.
 DELTA_TEMPORALITY: dict[type, AggregationTemporality] = {
@@ -67,11 +75,16 @@ def _compress_fast(exporter: OTLPSpanExporter | OTLPMetricExporter | OTLPLogExpo
 
 
 class SpanExporter(OTLPSpanExporter):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, **kwargs: Any) -> None:
+        super().__init__(timeout=timeout, **kwargs)
+        self._export_seconds = timeout
         _compress_fast(self)
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        with _deadline.deadline(self._export_seconds):
+            return self._export_resending(spans)
+
+    def _export_resending(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         result = super().export(Paced(spans))
         if result is SpanExportResult.FAILURE:
             encodable = _encodable.spans(spans)
@@ -86,9 +99,16 @@ class SpanExporter(OTLPSpanExporter):
 
 
 class MetricExporter(OTLPMetricExporter):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, **kwargs: Any) -> None:
+        super().__init__(timeout=timeout, **kwargs)
+        self._export_seconds = timeout
         _compress_fast(self)
+
+    def export(
+        self, metrics_data: MetricsData, timeout_millis: float | None = 10_000, **kwargs: Any
+    ) -> MetricExportResult:
+        with _deadline.deadline(self._export_seconds):
+            return super().export(metrics_data, timeout_millis, **kwargs)
 
     def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
         with suppress_instrumentation():
@@ -96,11 +116,16 @@ class MetricExporter(OTLPMetricExporter):
 
 
 class LogExporter(OTLPLogExporter):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, **kwargs: Any) -> None:
+        super().__init__(timeout=timeout, **kwargs)
+        self._export_seconds = timeout
         _compress_fast(self)
 
     def export(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
+        with _deadline.deadline(self._export_seconds):
+            return self._export_resending(batch)
+
+    def _export_resending(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
         result = super().export(Paced(batch))
         if result is LogRecordExportResult.FAILURE:
             encodable = _encodable.logs(batch)
@@ -124,12 +149,27 @@ def _log_resend(items: str, count: int) -> None:
     )
 
 
+def _warn_of_redirect(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    # The SDK counts any 3xx as delivered; without this, a redirecting endpoint fails silently.
+    if response.is_redirect:
+        logger.warning(
+            "The endpoint answered HTTP %d, pointing to %s; Connect does not follow redirects "
+            "(the token would go along), so nothing was delivered. Set CONNECT_EXPORT_URL to "
+            "the endpoint itself.",
+            response.status_code,
+            response.headers.get("Location", "nowhere"),
+        )
+
+
 def _common(settings: Settings, signal: str) -> dict[str, Any]:
+    session = _deadline.session()
+    session.hooks["response"].append(_warn_of_redirect)
     return {
         "endpoint": f"{settings.export_url}/v1/{signal}",
         "headers": {"Authorization": f"Bearer {settings.export_token}"},
         "compression": Compression.Gzip,
         "timeout": settings.export_timeout,
+        "session": session,
     }
 
 

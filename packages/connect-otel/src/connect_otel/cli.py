@@ -11,9 +11,7 @@ import argparse
 import gzip
 import logging
 import sys
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from connect_otel import _app_settings
@@ -80,26 +78,59 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _send(settings: Settings, signal: str, build: Callable[[Settings], bytes]) -> Outcome:
-    request = urllib.request.Request(
-        f"{settings.export_url}/v1/{signal}",
-        data=gzip.compress(build(settings)),
-        method="POST",
-        headers={
-            "Content-Type": "application/x-protobuf",
-            "Content-Encoding": "gzip",
-            "Authorization": f"Bearer {settings.export_token}",
-        },
-    )
+    import requests
+
+    from connect_otel import _deadline
+
+    url = f"{settings.export_url}/v1/{signal}"
+    headers = {
+        "Content-Type": "application/x-protobuf",
+        "Content-Encoding": "gzip",
+        "Authorization": f"Bearer {settings.export_token}",
+    }
+    # A redirect is never followed: the token is for the configured endpoint only.
     try:
-        with urllib.request.urlopen(request, timeout=settings.export_timeout) as response:
-            return Outcome(signal, True, f"accepted (HTTP {response.status})")
-    except urllib.error.HTTPError as error:
-        if error.code in (401, 403):
-            return Outcome(signal, False, f"rejected: bad token (HTTP {error.code})")
-        return Outcome(signal, False, f"rejected: HTTP {error.code} {error.reason}")
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        return Outcome(signal, False, f"unreachable: {reason}")
+        with _deadline.session() as session, _deadline.deadline(settings.export_timeout):
+            response = session.post(
+                url,
+                data=gzip.compress(build(settings)),
+                headers=headers,
+                timeout=settings.export_timeout,
+                allow_redirects=False,
+            )
+    except (requests.Timeout, _deadline.DeadlinePassed):
+        return Outcome(signal, False, f"unreachable: no answer within {settings.export_timeout}s")
+    except requests.RequestException as error:
+        return Outcome(signal, False, f"unreachable: {_reason(error)}")
+    return _outcome(signal, response.status_code, response.reason, response.headers)
+
+
+def _outcome(signal: str, status: int, reason: str, headers: Mapping[str, str]) -> Outcome:
+    if 200 <= status < 300:
+        return Outcome(signal, True, f"accepted (HTTP {status})")
+    if 300 <= status < 400:
+        location = _printable(headers.get("Location", "(no Location)"))
+        return Outcome(
+            signal,
+            False,
+            f"redirected to {location} (HTTP {status}), not followed: "
+            "set CONNECT_EXPORT_URL to the endpoint itself",
+        )
+    if status in (401, 403):
+        return Outcome(signal, False, f"rejected: bad token (HTTP {status})")
+    return Outcome(signal, False, f"rejected: HTTP {status} {_printable(reason)}")
+
+
+def _reason(error: BaseException) -> str:
+    # requests wraps urllib3's error, which wraps the socket's: the innermost says most.
+    while error.__context__ is not None:
+        error = error.__context__
+    return _printable(str(error))
+
+
+def _printable(text: str, limit: int = 200) -> str:
+    # What the endpoint sent goes to a terminal: no control characters, nothing endless.
+    return "".join(c if c.isprintable() else "?" for c in text[:limit])
 
 
 def _resource_attributes(settings: Settings) -> dict[str, str]:

@@ -156,7 +156,8 @@ TABLE = SettingsTable(
             "EXPORT_TIMEOUT",
             p.ranged(0.5, 300.0, "seconds"),
             10.0,
-            "Seconds one export request may take, retries included, before its batch is dropped.",
+            "Wall-clock seconds one export may take, retries included: past it the connection is "
+            "cut and the batch dropped. Each of `connect-otel check`'s requests gets as long.",
             kind=float,
         ),
         Setting(

@@ -82,7 +82,8 @@ TABLE = SettingsTable(
             "CLOUD_URL",
             p.base_url,
             "https://plainframework.com",
-            "Base of support-form URLs: `connect_support_url(id)` is `<this>/forms/<id>`.",
+            "Base of support-form URLs: `connect_support_url(id)` is `<this>/forms/<id>`; "
+            "connect-otel reads the same setting for its trace links.",
         ),
     ),
     PageviewsSettings,

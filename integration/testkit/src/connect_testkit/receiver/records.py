@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 # How the receiver can misbehave: refuse connections, accept and never answer, answer slowly,
-# or answer with 500, or with 429 and Retry-After.
-Fault = Literal["refuse", "blackhole", "slow", "500", "429"]
+# answer one byte at a time ("trickle"), answer with 500, with 429 and Retry-After, or redirect.
+Fault = Literal["refuse", "blackhole", "slow", "trickle", "500", "429", "302", "307"]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@ page-view beacons as an ingest endpoint would, or misbehaves on purpose (`set_fa
 
 It never trusts a request: the token is checked before the body is read, bodies and their
 decompressed size are bounded, and whatever it cannot decode gets a 4xx answer. No request can
-take a handler thread down or hold it forever, so the next request is always served.
+take a handler thread down or hold it for longer than `request_timeout` (`guard.py`), so the next
+request is always served; what a request leaves in the record is bounded (`store.py`).
 """
 
 from __future__ import annotations
@@ -22,20 +23,28 @@ from connect_testkit.receiver.decoding import (
     gunzip,
     otlp_records,
 )
+from connect_testkit.receiver.guard import RequestGuard
 from connect_testkit.receiver.records import Fault, Pageview, Request
-from connect_testkit.receiver.store import OnArrival, Store
+from connect_testkit.receiver.store import OnArrival, Store, kept_headers
 
 BEACON_PATH = "/beacon"
-# Far above any batch or beacon a client sends; reading more would only cost memory.
+# Far above any batch a client sends; reading more would only cost memory.
 MAX_BODY_BYTES = 16 * 1024 * 1024
+# sendBeacon itself refuses more than 64 KiB; a beacon is a few hundred bytes.
+MAX_BEACON_BYTES = 64 * 1024
 _DISCARD_CHUNK = 64 * 1024
 _CORS = {"Access-Control-Allow-Origin": "*"}
+# Faults that hold a handler until the fault changes or the receiver stops.
+_HOLDING = ("blackhole", "trickle")
+# A trickled answer ends after this many bytes, whatever its pace.
+_TRICKLE_BYTES = 10_000
 
 
 class Receiver(Store):
     """Serves on 127.0.0.1 in a background thread; use as a context manager.
 
-    `body_timeout` bounds how long a client may take to send the body it announced.
+    `request_timeout` bounds how long a client may take to send a whole request (its line,
+    headers and body), and how long a kept-alive connection may stay silent.
     """
 
     def __init__(
@@ -45,16 +54,18 @@ class Receiver(Store):
         port: int = 0,
         record_file: TextIO | None = None,
         on_arrival: OnArrival | None = None,
-        body_timeout: float = 10.0,
+        request_timeout: float = 10.0,
     ) -> None:
         super().__init__(record_file=record_file, on_arrival=on_arrival)
         self.token = token
         self.host = host
-        self.body_timeout = body_timeout
+        self._request_timeout = request_timeout
+        self._guard = RequestGuard(request_timeout)
         self._port = port
         self._fault: Fault | None = None
         self._delay = 5.0
         self._retry_after = 1
+        self._location = ""
         self._released = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -69,11 +80,13 @@ class Receiver(Store):
         self.stop()
 
     def start(self) -> None:
+        self._guard = RequestGuard(self._request_timeout)
         self._listen()
 
     def stop(self) -> None:
         self._released.set()
         self._close()
+        self._guard.close()
 
     @property
     def port(self) -> int:
@@ -104,14 +117,18 @@ class Receiver(Store):
 
     # --- faults ----------------------------------------------------------------------------
 
-    def set_fault(self, fault: Fault | None, delay: float = 5.0, retry_after: int = 1) -> None:
-        """Plays a misbehaving endpoint until called again with None."""
+    def set_fault(
+        self, fault: Fault | None, delay: float = 5.0, retry_after: int = 1, location: str = ""
+    ) -> None:
+        """Plays a misbehaving endpoint until called again with None. `delay` is the slow
+        answer's delay and the trickle's pause between bytes; `location` is where a 302 or 307
+        points."""
         previous = self._fault
-        self._delay, self._retry_after = delay, retry_after
+        self._delay, self._retry_after, self._location = delay, retry_after, location
         self._fault = fault
-        if previous == "blackhole":
+        if previous in _HOLDING:
             self._released.set()
-        if fault == "blackhole":
+        if fault in _HOLDING:
             self._released = threading.Event()
         if fault == "refuse" and previous != "refuse":
             self._close()
@@ -146,6 +163,18 @@ def _handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
+        def handle_one_request(self) -> None:
+            receiver._guard.start(self.connection)
+            try:
+                super().handle_one_request()
+            finally:
+                receiver._guard.stop(self.connection)
+
+        def _arrived(self) -> bool:
+            """The request is read, or held here on purpose: no more deadline. Says whether
+            the deadline had cut it short."""
+            return receiver._guard.stop(self.connection)
+
         def _path(self) -> str:
             return self.path.split("?", 1)[0]
 
@@ -159,7 +188,7 @@ def _handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                     gzip=self.headers.get("Content-Encoding", "") == "gzip",
                     content_type=self.headers.get("Content-Type", ""),
                     status=status,
-                    headers=dict(self.headers.items()),
+                    headers=kept_headers(self.headers.items()),
                 )
             )
 
@@ -192,17 +221,16 @@ def _handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 raise _Refusal(400, b"bad Content-Length", close=True)
             return int(values[0])
 
-        def _read(self, length: int) -> bytes:
-            if length > MAX_BODY_BYTES:
+        def _read(self, length: int, limit: int = MAX_BODY_BYTES) -> bytes:
+            if length > limit:
                 raise _Refusal(413, b"body too large", close=True)
-            # A client that announces more than it sends must not hold this thread forever.
-            self.connection.settimeout(receiver.body_timeout)
+            # A client that announces more than it sends is cut at the request's deadline.
             try:
                 body = self.rfile.read(length)
-            except TimeoutError:
-                raise _Refusal(408, b"body not sent in time", close=True) from None
             finally:
-                self.connection.settimeout(None)
+                cut = self._arrived()
+            if cut:
+                raise _Refusal(408, b"request not sent in time", close=True)
             if len(body) < length:
                 raise _Refusal(400, b"body shorter than its Content-Length", close=True)
             return body
@@ -213,7 +241,6 @@ def _handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             if length > MAX_BODY_BYTES:
                 self.close_connection = True
                 return
-            self.connection.settimeout(receiver.body_timeout)
             try:
                 while length > 0:
                     chunk = self.rfile.read(min(length, _DISCARD_CHUNK))
@@ -221,14 +248,13 @@ def _handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                         self.close_connection = True
                         return
                     length -= len(chunk)
-            except TimeoutError:
-                self.close_connection = True
             finally:
-                self.connection.settimeout(None)
+                self._arrived()
 
         # --- methods -----------------------------------------------------------------------
 
         def do_OPTIONS(self) -> None:
+            self._arrived()
             self._note("beacon" if self._path() == BEACON_PATH else "other", 204)
             self._answer(
                 204,
@@ -240,6 +266,7 @@ def _handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             )
 
         def do_GET(self) -> None:
+            self._arrived()
             self._note("other", 404)
             self._answer(404)
 
@@ -290,22 +317,43 @@ def _handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             if fault is None:
                 return False
             if fault == "blackhole":
+                self._arrived()
                 self._note(signal, 0)
                 receiver._released.wait()
                 self.close_connection = True
                 return True
             if fault == "slow":
+                receiver._guard.stop(self.connection)
                 receiver._released.wait(receiver._delay)
+                receiver._guard.start(self.connection)  # for the body, read after the pause
                 return False
             self._discard(length)
-            status = 500 if fault == "500" else 429
+            if fault == "trickle":
+                self._note(signal, 0)
+                self._trickle()
+                return True
+            status = int(fault)
             self._note(signal, status)
             headers = {"Retry-After": str(receiver._retry_after)} if status == 429 else {}
+            if status in (302, 307):
+                headers = {"Location": receiver._location}
             self._answer(status, b"simulated fault", headers)
             return True
 
+        def _trickle(self) -> None:
+            """A status line, then one header byte per `delay` seconds: each read the client
+            makes succeeds, but the answer never ends."""
+            self.close_connection = True
+            released = receiver._released
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Trickle: ")
+            for _ in range(_TRICKLE_BYTES):
+                if released.wait(receiver._delay):
+                    return
+                self.wfile.write(b"a")
+                self.wfile.flush()
+
         def _beacon(self) -> None:
-            body = self._read(self._content_length())
+            body = self._read(self._content_length(), MAX_BEACON_BYTES)
             try:
                 fields = beacon_fields(body)
             except Undecodable:
@@ -317,7 +365,7 @@ def _handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                         fields=fields,
                         content_type=self.headers.get("Content-Type", ""),
                         origin=self.headers.get("Origin", ""),
-                        headers=dict(self.headers.items()),
+                        headers=kept_headers(self.headers.items()),
                     )
                 ],
             )

@@ -1,12 +1,17 @@
 """What arrived, kept in memory (and optionally appended to a file as JSON lines), and the
-queries tests make of it. Handler threads record; the test's thread reads."""
+queries tests make of it. Handler threads record; the test's thread reads.
+
+Anyone who can reach the receiver can send requests and beacons without a token, so what those
+leave behind is bounded: the newest `MAX_KEPT` requests and page views, and of each one's
+headers at most `MAX_HEADER_BYTES`. Exports carry the token and are kept whole."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO, TypeVar
 
@@ -16,14 +21,33 @@ from connect_testkit.receiver.records import LogRecord, Metric, Pageview, Reques
 OnArrival = Callable[[str, Any], None]
 _Self = TypeVar("_Self", bound="Store")
 
+MAX_KEPT = 10_000
+MAX_HEADER_BYTES = 8 * 1024
+_TRUNCATED = "[truncated]"
+
+
+def kept_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The headers to keep of a request: in order, until `MAX_HEADER_BYTES`; a header that does
+    not fit whole is kept as its name and `[truncated]`, and the rest are left out."""
+    kept: dict[str, str] = {}
+    room = MAX_HEADER_BYTES
+    for name, value in headers:
+        size = len(name) + len(value)
+        if size > room:
+            kept[name[:256]] = _TRUNCATED
+            break
+        kept[name] = value
+        room -= size
+    return kept
+
 
 @dataclass
 class _Recorded:
     spans: list[Span] = field(default_factory=list)
     metrics: list[Metric] = field(default_factory=list)
     logs: list[LogRecord] = field(default_factory=list)
-    pageviews: list[Pageview] = field(default_factory=list)
-    requests: list[Request] = field(default_factory=list)
+    pageviews: deque[Pageview] = field(default_factory=lambda: deque(maxlen=MAX_KEPT))
+    requests: deque[Request] = field(default_factory=lambda: deque(maxlen=MAX_KEPT))
 
 
 class Store:
