@@ -323,7 +323,6 @@ def console_lines(console: str) -> set[str]:
 def test_the_console_keeps_every_line_the_app_shows_without_connect(
     request: pytest.FixtureRequest, app: RealApp, exporting: Run, quiet: Run
 ) -> None:
-    expect_failure_on(request, app, {"django", "flask-security"}, "the console stays the app's")
     missing = console_lines(quiet.console) - console_lines(exporting.console)
     assert not missing, f"lost with Connect on:\n{exporting.console}"
 
@@ -341,7 +340,6 @@ def test_the_console_without_connect_shows_the_apps_own_lines(app: RealApp, quie
 def test_connects_start_up_line_shows_on_the_servers_console(
     request: pytest.FixtureRequest, app: RealApp, exporting: Run
 ) -> None:
-    expect_failure_on(request, app, set(REAL_APPS), "the console stays the app's")
     assert STARTUP_LINE in exporting.console, exporting.console
 
 
@@ -360,7 +358,6 @@ def test_a_view_raising_a_404_leaves_the_server_span_status_unset(
 ) -> None:
     if not FACTS[app.name].raised_404:
         pytest.skip("no view of this app raises a 404")
-    expect_failure_on(request, app, {"django"}, "4xx leaves the status unset")
     span = exporting.server_span(FACTS[app.name].raised_404)
     assert span.attributes["http.response.status_code"] == 404
     assert span.status_code == "UNSET"
@@ -370,7 +367,6 @@ def test_a_view_raising_a_404_leaves_the_server_span_status_unset(
 def test_a_500_is_an_error_with_its_exception_and_a_log_record_in_its_trace(
     request: pytest.FixtureRequest, app: RealApp, exporting: Run
 ) -> None:
-    expect_failure_on(request, app, {"sqladmin"}, "a 500 under uvicorn exports a log record")
     span = exporting.server_span(FACTS[app.name].boom)
     assert span.attributes["http.response.status_code"] == 500
     assert span.status_code == "ERROR"
@@ -386,7 +382,6 @@ def test_djangos_not_found_warning_carries_the_requests_trace(
 ) -> None:
     if app.name != "django":
         pytest.skip("Django's own request warning")
-    request.applymarker(pytest.mark.xfail(strict=True, reason="request warnings in the trace"))
     span = exporting.server_span(UNROUTED)
     logs = exporting.exported.logs()
     (warning,) = [log for log in logs if str(log.body).startswith(f"Not Found: {UNROUTED}")]
@@ -399,7 +394,6 @@ def test_djangos_not_found_warning_carries_the_requests_trace(
 def test_an_unrouted_request_is_named_by_its_method_alone(
     request: pytest.FixtureRequest, app: RealApp, exporting: Run
 ) -> None:
-    expect_failure_on(request, app, {"flask-security"}, "unrouted requests named by method")
     span = exporting.server_span(UNROUTED)
     assert span.name == "GET"
     assert "http.route" not in span.attributes
@@ -421,11 +415,15 @@ def test_routed_requests_are_named_by_their_route(
 def test_query_spans_are_named_by_operation_and_table(
     request: pytest.FixtureRequest, app: RealApp, exporting: Run
 ) -> None:
-    expect_failure_on(request, app, set(REAL_APPS), "query spans named by table")
+    # Flask-Security's user query joins in brackets (`JOIN (roles_users JOIN role ...)`), which
+    # the namer leaves alone as unsure; SQLAdmin's queries are not traced at all (below).
+    expect_failure_on(request, app, {"flask-security"}, "a bracketed join is left unnamed")
+    expect_failure_on(request, app, {"sqladmin"}, "queries on a connection opened before start")
     table = FACTS[app.name].table
     queries = [s for s in exporting.exported.spans() if s.kind == "CLIENT"]
     named = [s for s in queries if s.name == f"SELECT {table}"]
-    assert named, sorted({s.name for s in queries})
+    unnamed = {str(s.attributes.get("db.query.text")) for s in queries if s.name == "SELECT"}
+    assert named, (sorted({s.name for s in queries}), sorted(unnamed))
     assert all(s.attributes.get("db.query.summary") == f"SELECT {table}" for s in named)
 
 
@@ -449,7 +447,6 @@ def test_a_page_that_reads_the_database_made_query_spans_and_a_query_metric(
 def test_server_address_is_the_host_and_server_port_the_port(
     request: pytest.FixtureRequest, app: RealApp, exporting: Run
 ) -> None:
-    expect_failure_on(request, app, set(REAL_APPS), "server.address without port")
     spans = [s for s in exporting.exported.spans() if s.kind == "SERVER"]
     assert {s.attributes["server.address"] for s in spans} == {"127.0.0.1"}
     assert {s.attributes.get("server.port") for s in spans} == {exporting.port}
@@ -487,7 +484,6 @@ def test_issue_23_the_reset_token_stays_out_of_the_path_and_span_name(
 ) -> None:
     if not exporting.flow.reset_token:
         pytest.skip("no password-reset link in this app")
-    request.applymarker(pytest.mark.xfail(strict=True, reason="issue 23: secrets in URL paths"))
     token = exporting.flow.reset_token
     spans = [s for s in exporting.exported.spans() if s.kind == "SERVER"]
     assert [s for s in spans if "<token>" in s.attributes.get("http.route", "")], "visited"
@@ -500,7 +496,6 @@ def test_issue_23_the_reset_token_stays_out_of_the_beacon(
 ) -> None:
     if not exporting.flow.reset_token:
         pytest.skip("no password-reset link in this app")
-    request.applymarker(pytest.mark.xfail(strict=True, reason="issue 23: secrets in URL paths"))
     views = [v.fields for v in exporting.exported.pageviews()]
     assert len(views) >= 2, views
     token = exporting.flow.reset_token
