@@ -120,12 +120,15 @@ def _depth_zero_tokens(statement: str) -> list[_Token]:
             continue
         if text == "(":
             if depth == 0:
-                tokens.append(_Token("(", text))
+                opened = match.end()
             depth += 1
         elif text == ")":
             depth -= 1
             if depth < 0:
                 return []
+            if depth == 0:
+                # The group stands as one token that keeps its text: a bracketed join is read.
+                tokens.append(_Token("(", statement[opened : match.start()]))
         elif depth == 0:
             if kind == "quoted":
                 tokens.append(_Token("name", text[1:-1].replace(text[0] * 2, text[0])))
@@ -173,23 +176,41 @@ def _select_tables(tokens: list[_Token]) -> tuple[str, ...] | None:
     if len(starts) != 1:
         return None
     tables: list[str] = []
-    index = starts[0] + 1
+    if not _from_list(tokens, starts[0] + 1, tables):
+        return None
+    return tuple(tables)
+
+
+def _from_list(tokens: list[_Token], index: int, tables: list[str]) -> bool:
+    """Adds the tables of the FROM list at `index` to `tables`; False when unsure of it."""
     while True:
-        named = _name_at(tokens, index)
-        if named is None:
-            return None  # a sub-select, a function or a placeholder
-        if named[0] not in tables:
-            tables.append(named[0])
-        index = named[1]
-        if index < len(tokens) and tokens[index].kind == "(":
-            return None  # a table function
+        if (
+            index < len(tokens)
+            and tokens[index].kind == "("
+            and index > 0
+            and (tokens[index - 1].keyword == "JOIN")
+        ):
+            # `JOIN (b JOIN c ON ...)`, as SQLAlchemy writes a joined eager load: its tables.
+            inner = _depth_zero_tokens(tokens[index].text)
+            if not inner or inner[0].keyword == "SELECT" or not _from_list(inner, 0, tables):
+                return False
+            index += 1
+        else:
+            named = _name_at(tokens, index)
+            if named is None:
+                return False  # a sub-select, a function or a placeholder
+            if named[0] not in tables:
+                tables.append(named[0])
+            index = named[1]
+            if index < len(tokens) and tokens[index].kind == "(":
+                return False  # a table function
         # Past the alias and any join condition, to the next table or the end of the list.
         while index < len(tokens) and tokens[index].kind != "," and tokens[index].keyword != "JOIN":
             if tokens[index].keyword in _FROM_ENDS:
-                return tuple(tables)
+                return True
             index += 1
         if index == len(tokens):
-            return tuple(tables)
+            return True
         index += 1
 
 

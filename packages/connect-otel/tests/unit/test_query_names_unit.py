@@ -38,6 +38,10 @@ from connect_otel._query_names import (
         ("UPDATE OR IGNORE t SET a = 1", "UPDATE t"),
         ("-- purge\nDELETE FROM s.t WHERE x < $1", "DELETE s.t"),
         ('SELECT 1 FROM "we""ird"', 'SELECT we"ird'),
+        # SQLAlchemy's joined eager load (Flask-Security's user query) brackets its join.
+        ("SELECT user.id FROM user LEFT OUTER JOIN (roles_users AS ru JOIN role AS r "
+         "ON r.id = ru.role_id) ON user.id = ru.user_id WHERE user.fs_uniquifier = ?",
+         "SELECT user roles_users role"),
     ],
 )  # fmt: skip
 def test_plain_statements_are_summarised(statement: str, summary: str) -> None:
@@ -51,6 +55,7 @@ def test_plain_statements_are_summarised(statement: str, summary: str) -> None:
         "SELECT 1",
         "select pg_catalog.version()",
         "SELECT * FROM (SELECT 1) AS q",
+        "SELECT a FROM t JOIN (SELECT b FROM u) AS x ON x.b = t.a",
         "SELECT a FROM b UNION SELECT a FROM c",
         "WITH x AS (SELECT 1) SELECT * FROM x",
         "SELECT * FROM generate_series(1, 3)",
