@@ -21,7 +21,9 @@ not traced (`_connection_setup.py`).
 
 from __future__ import annotations
 
+import functools
 import importlib
+import importlib.metadata
 import importlib.util
 import logging
 import sys
@@ -65,6 +67,24 @@ class Library:
     @property
     def instrumentable(self) -> bool:
         return _module_exists(self.instrumentation)
+
+    @functools.cached_property
+    def refused_version(self) -> str | None:
+        """Why the installed library's version is one its instrumentation refuses, or None (the
+        contrib declares the range it supports and instruments nothing outside it)."""
+        try:
+            from opentelemetry.instrumentation.dependencies import get_dist_dependency_conflicts
+
+            conflict = get_dist_dependency_conflicts(
+                importlib.metadata.distribution(self.instrumentation.replace(".", "-"))
+            )
+        except Exception:  # no metadata to read: instrumenting will tell
+            return None
+        if conflict is None or not conflict.required:
+            return None
+        required = str(conflict.required).split(";")[0]
+        installed = conflict.found or "another version"
+        return f"its instrumentation supports {required}; {installed} is installed"
 
 
 LIBRARIES = (
@@ -113,11 +133,15 @@ class Plan:
     missing: list[Library] = field(default_factory=list)
     # Installed without the instrumentation: missing once the app's own code imports it.
     uninstrumented: list[Library] = field(default_factory=list)
+    # Installed in a version its instrumentation refuses, with why: never "tracing" these.
+    refused: list[tuple[Library, str]] = field(default_factory=list)
 
     def describe(self) -> str:
         parts = [f"tracing {', '.join(lib.name for lib in self.traced) or 'no libraries'}"]
-        if self.missing:
-            parts.append(f"not traced: {', '.join(map(_advice, self.missing))}")
+        not_traced = [_advice(lib) for lib in self.missing]
+        not_traced += [f"{lib.name} ({why})" for lib, why in self.refused]
+        if not_traced:
+            parts.append(f"not traced: {', '.join(not_traced)}")
         return "; ".join(parts)
 
     def imported_by_the_app(self, modules: Collection[str]) -> None:
@@ -151,7 +175,13 @@ def plan(
     auto = chosen == (AUTO,)
     wanted = {library.name for library in libraries} - {SQLALCHEMY} if auto else set(chosen)
     if SQLALCHEMY in wanted:
-        wanted -= set(DRIVERS)  # one layer per query
+        # One layer per query: SQLAlchemy's when its instrumentation takes the installed
+        # version, else the drivers'.
+        sqlalchemy = [library for library in libraries if library.name == SQLALCHEMY]
+        if sqlalchemy and sqlalchemy[0].installed and sqlalchemy[0].refused_version:
+            wanted |= {lib.name for lib in libraries if lib.name in DRIVERS and lib.installed}
+        else:
+            wanted -= set(DRIVERS)
     wanted -= set(skip)
     result = Plan()
     for library in libraries:
@@ -160,7 +190,11 @@ def plan(
         if auto and not library.installed:
             continue
         if library.instrumentable:
-            result.traced.append(library)
+            refused = library.refused_version if library.installed else None
+            if refused is None:
+                result.traced.append(library)
+            else:
+                result.refused.append((library, refused))
         elif not auto:
             result.missing.append(library)
         elif not library.stdlib:
