@@ -80,15 +80,37 @@ def document(title: str, *scripts: str, body: str = "") -> str:
     )
 
 
+class _QuietHandler(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def answer(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serves `handler` on a free loopback port, in a thread, until the block ends."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @contextmanager
 def serve_site() -> Iterator[Site]:
     served = Site()
     bundle = BUNDLE.read_bytes()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
+    class Handler(_QuietHandler):
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             headers: dict[str, str]
@@ -102,21 +124,10 @@ def serve_site() -> Iterator[Site]:
                 status, body, headers = 204, b"", {}
             else:
                 status, body, headers = 404, b"not found", {"Content-Type": "text/plain"}
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.answer(status, body, headers)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    served.url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with _serving(Handler) as served.url:
         yield served
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass
@@ -138,26 +149,13 @@ class FormEndpoint:
 def serve_form_endpoint() -> Iterator[FormEndpoint]:
     endpoint = FormEndpoint()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
+    class Handler(_QuietHandler):
         def do_POST(self) -> None:
             length = min(int(self.headers.get("Content-Length") or 0), 64 * 1024)
             fields = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
             endpoint.posts.append(FormPost(self.path, self.headers.get("Origin"), fields))
-            body = b"<!doctype html><title>Thanks</title><p>Thanks</p>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            thanks = b"<!doctype html><title>Thanks</title><p>Thanks</p>"
+            self.answer(200, thanks, {"Content-Type": "text/html; charset=utf-8"})
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    endpoint.url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with _serving(Handler) as endpoint.url:
         yield endpoint
-    finally:
-        server.shutdown()
-        server.server_close()

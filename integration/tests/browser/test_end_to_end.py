@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import BrowserContext, Page
 
 from connect_integration.browser import FormEndpoint, serve_form_endpoint
 from connect_integration.examples import EXAMPLES, ExampleApp
@@ -91,6 +91,14 @@ def app(running: Running) -> Running:
     return running
 
 
+def sign_in(page: Page, app: Running) -> None:
+    page.goto(app.server.url + "/login")
+    page.fill("input[name=username]", "ada")
+    page.fill("input[name=password]", "lovelace")
+    page.click("button")
+    page.wait_for_url(app.server.url + "/")
+
+
 def test_an_anonymous_visit_joins_its_server_trace(context: BrowserContext, app: Running) -> None:
     page = context.new_page()
     url = app.server.url + "/items/42"
@@ -109,11 +117,7 @@ def test_a_signed_in_visit_is_attributed_without_revealing_the_id(
     context: BrowserContext, app: Running
 ) -> None:
     page = context.new_page()
-    page.goto(app.server.url + "/login")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", "lovelace")
-    page.click("button")
-    page.wait_for_url(app.server.url + "/")
+    sign_in(page, app)
     assert "ada" in page.inner_text("h1")
     views = app.views(2)  # the login page, then home as ada
     home = views[1]
@@ -165,11 +169,7 @@ def test_a_support_form_reaches_its_endpoint_with_tokens_that_verify(
     context: BrowserContext, app: Running
 ) -> None:
     page = context.new_page()
-    page.goto(app.server.url + "/login")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", "lovelace")
-    page.click("button")
-    page.wait_for_url(app.server.url + "/")
+    sign_in(page, app)
     app.forms.posts.clear()
     page.goto(app.server.url + "/support")
     page.fill("input[name=email]", "ada@example.com")

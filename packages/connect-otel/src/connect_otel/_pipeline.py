@@ -33,16 +33,13 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from connect_otel import _exporters, _instrumentations, _propagation
 from connect_otel._console import CONSOLE, ConnectConsole
 from connect_otel._logbridge import LogBridge
-from connect_otel._query_names import QueryNamingSpanExporter
+from connect_otel._query_names import named_or_as_is
 from connect_otel._resource import service_resource
 from connect_otel._sampling import ConnectSampler
 from connect_otel._scrubbing import Scrubber
-from connect_otel._scrubbing_exporters import (
-    ScrubbingLogExporter,
-    ScrubbingMetricExporter,
-    ScrubbingSpanExporter,
-)
-from connect_otel._server_address import ServerAddressExporter
+from connect_otel._scrubbing_exporters import ScrubbingLogExporter, ScrubbingMetricExporter
+from connect_otel._server_address import server_span_address
+from connect_otel._span_steps import SpanStep, SpanStepsExporter
 from connect_otel._tail_sampling import TailSamplingProcessor, tail_sampling_on
 from connect_otel.settings import Settings
 
@@ -107,10 +104,11 @@ class Pipeline:
         own.addHandler(handler)
 
     def _install_traces(self) -> None:
-        exporter: SpanExporter = ServerAddressExporter(_exporters.span_exporter(self.settings))
+        steps: list[SpanStep] = [named_or_as_is]
         if self.scrubber is not None:
-            exporter = ScrubbingSpanExporter(exporter, self.scrubber)
-        exporter = QueryNamingSpanExporter(exporter)
+            steps.append(self.scrubber.span)
+        steps.append(server_span_address)
+        exporter: SpanExporter = SpanStepsExporter(_exporters.span_exporter(self.settings), steps)
         # The SDK's batch size and schedule (512 items, 5 s; OTEL_BSP_* and OTEL_BLRP_* change
         # them): the benchmark's batch-size sweep found smaller batches dearer in CPU and no
         # better at p99. The exporters pace their work instead (_pacing.py).

@@ -18,10 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import SpanKind
 
-from connect_otel._pacing import Paced
 from connect_otel._span_copy import copy_span
 
 logger = logging.getLogger("connect_otel")
@@ -233,26 +231,10 @@ def named_span(span: ReadableSpan) -> ReadableSpan:
     return copy_span(span, name=summary.text, attributes={**added, **attributes})
 
 
-def _named_or_as_is(span: ReadableSpan) -> ReadableSpan:
+def named_or_as_is(span: ReadableSpan) -> ReadableSpan:
     # A span the namer fails on is still exported, under the name it had.
     try:
         return named_span(span)
     except Exception:
         logger.debug("Connect could not name a query span", exc_info=True)
         return span
-
-
-class QueryNamingSpanExporter(SpanExporter):
-    """Names each batch's query spans on the export thread, then hands the batch on."""
-
-    def __init__(self, exporter: SpanExporter) -> None:
-        self._exporter = exporter
-
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        return self._exporter.export([_named_or_as_is(span) for span in Paced(spans)])
-
-    def shutdown(self) -> None:
-        self._exporter.shutdown()
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return self._exporter.force_flush(timeout_millis)

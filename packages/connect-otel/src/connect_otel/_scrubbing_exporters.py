@@ -1,4 +1,5 @@
-"""Exporters that scrub each batch on the export thread, then hand it to the OTLP exporter."""
+"""Exporters that scrub each batch of log records and metrics on the export thread, then hand it
+to the OTLP exporter (spans are scrubbed as one of `_span_steps`)."""
 
 from __future__ import annotations
 
@@ -8,26 +9,9 @@ from typing import Any
 from opentelemetry.sdk._logs import ReadableLogRecord
 from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
 from opentelemetry.sdk.metrics.export import MetricExporter, MetricExportResult, MetricsData
-from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from connect_otel._pacing import Paced
 from connect_otel._scrubbing import Scrubber
-
-
-class ScrubbingSpanExporter(SpanExporter):
-    def __init__(self, exporter: SpanExporter, scrubber: Scrubber) -> None:
-        self._exporter = exporter
-        self._scrubber = scrubber
-
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        return self._exporter.export([self._scrubber.span(span) for span in Paced(spans)])
-
-    def shutdown(self) -> None:
-        self._exporter.shutdown()
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return self._exporter.force_flush(timeout_millis)
 
 
 class ScrubbingLogExporter(LogRecordExporter):

@@ -8,14 +8,10 @@ costs a request nothing; only the server spans whose address carries a port are 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.semconv.attributes.server_attributes import SERVER_ADDRESS, SERVER_PORT
 from opentelemetry.trace import SpanKind
 
-from connect_otel._pacing import Paced
 from connect_otel._span_copy import copy_span
 
 
@@ -50,19 +46,3 @@ def server_span_address(span: ReadableSpan) -> ReadableSpan:
     if port is not None:
         attributes[SERVER_PORT] = port
     return copy_span(span, attributes=attributes)
-
-
-class ServerAddressExporter(SpanExporter):
-    """Splits server spans' addresses on the export thread, then hands the batch on."""
-
-    def __init__(self, exporter: SpanExporter) -> None:
-        self._exporter = exporter
-
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        return self._exporter.export([server_span_address(span) for span in Paced(spans)])
-
-    def shutdown(self) -> None:
-        self._exporter.shutdown()
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return self._exporter.force_flush(timeout_millis)

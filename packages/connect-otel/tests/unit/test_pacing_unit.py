@@ -24,7 +24,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from connect_otel import _exporters
 from connect_otel._pacing import EVERY, Paced
 from connect_otel._scrubbing import Scrubber
-from connect_otel._scrubbing_exporters import ScrubbingLogExporter, ScrubbingSpanExporter
+from connect_otel._scrubbing_exporters import ScrubbingLogExporter
+from connect_otel._span_steps import SpanStepsExporter
 from connect_otel.settings import Settings, resolve
 from connect_testkit.receiver import Receiver
 
@@ -89,7 +90,7 @@ def test_batches_pause_inside_the_sdks_encoder(
     scrubber = Scrubber((), ())
     exporter: Any
     if signal == "spans":
-        exporter = ScrubbingSpanExporter(_exporters.span_exporter(settings), scrubber)
+        exporter = SpanStepsExporter(_exporters.span_exporter(settings), [scrubber.span])
         batch, encoder, arrived = finished_spans(BATCH), "_encode_resource_spans", receiver.spans
     else:
         exporter = ScrubbingLogExporter(_exporters.log_exporter(settings), scrubber)

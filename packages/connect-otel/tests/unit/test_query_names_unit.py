@@ -12,13 +12,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from connect_otel import _query_names
-from connect_otel._query_names import (
-    LONGEST,
-    MEMO_SIZE,
-    QueryNamingSpanExporter,
-    named_span,
-    summarise,
-)
+from connect_otel._query_names import LONGEST, MEMO_SIZE, named_or_as_is, named_span, summarise
+from connect_otel._span_steps import SpanStepsExporter
 
 
 @pytest.mark.parametrize(
@@ -95,7 +90,7 @@ def test_a_query_span_is_named_by_its_summary_on_export() -> None:
     driver = finished("SELECT", {"db.system.name": "sqlite", "db.query.text": "SELECT a FROM t"})
     # The SQLAlchemy layer under the older conventions carries `db.statement`.
     layer = finished("UPDATE x", {"db.statement": "UPDATE x SET a = 1"})
-    QueryNamingSpanExporter(into).export([driver, layer])
+    SpanStepsExporter(into, [named_or_as_is]).export([driver, layer])
     first, second = into.get_finished_spans()
     assert first.name == "SELECT t"
     assert dict(first.attributes or {}) == {
@@ -123,5 +118,5 @@ def test_a_span_the_namer_fails_on_is_exported_as_it_was(monkeypatch: pytest.Mon
     monkeypatch.setattr(_query_names, "summarise", failing)
     into = InMemorySpanExporter()
     span = finished("SELECT", {"db.query.text": "SELECT a FROM t"})
-    QueryNamingSpanExporter(into).export([span])
+    SpanStepsExporter(into, [named_or_as_is]).export([span])
     assert into.get_finished_spans() == (span,)
