@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +66,28 @@ def test_plain_preflight_warns_when_the_secret_is_missing() -> None:
         assert "connect.secret_key_missing" in preflight_ids(database_url, **token)
         secret = {"PLAIN_CONNECT_SECRET_KEY": "a-preflight-secret-key"}
         assert "connect.secret_key_missing" not in preflight_ids(database_url, **token, **secret)
+
+
+def test_settings_that_take_several_values_take_a_list_in_plain(tmp_path: Path) -> None:
+    if "plain" not in EXAMPLES:
+        pytest.skip("Plain needs Python 3.13+: integration/bin/setup makes .venv-plain")
+    (tmp_path / "listed_settings.py").write_text(
+        "from app.settings import *  # noqa: F403\n"
+        'CONNECT_EXCLUDED_PATHS = ["/health", "/static/"]\n'
+        'CONNECT_SCRUB_KEEP = ["state"]\n'
+        'CONNECT_TRACE_PROPAGATION_TARGETS = ["loopback", ".example.com"]\n'
+    )
+    result = subprocess.run(
+        [EXAMPLES["plain"].python, "-m", "plain", "settings", "list"],
+        cwd=APPS / "plain",
+        env=clean_environ(
+            PLAIN_POSTGRES_URL="postgres://unused@127.0.0.1:9/unused",
+            PLAIN_SETTINGS_MODULE="listed_settings",
+            PYTHONPATH=f"{tmp_path}:{APPS / 'plain'}",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "['/health', '/static/']" in result.stdout

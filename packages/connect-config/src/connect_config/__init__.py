@@ -7,10 +7,18 @@ setting declarations all derive from that table.
 
 from connect_config.table import (
     ENV_PREFIXES,
+    TEXT_OR_LIST,
     ConfigurationError,
     Setting,
     SettingsBase,
     SettingsTable,
 )
 
-__all__ = ["ENV_PREFIXES", "ConfigurationError", "Setting", "SettingsBase", "SettingsTable"]
+__all__ = [
+    "ENV_PREFIXES",
+    "TEXT_OR_LIST",
+    "ConfigurationError",
+    "Setting",
+    "SettingsBase",
+    "SettingsTable",
+]

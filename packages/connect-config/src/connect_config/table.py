@@ -22,6 +22,8 @@ from typing import Any, ClassVar, Generic, TypeVar
 from connect_config.parsers import MASK, Parser
 
 ENV_PREFIXES = ("CONNECT_", "PLAIN_CONNECT_")
+# What a framework's settings file may hold for a setting that takes several values.
+TEXT_OR_LIST: Any = str | list[str]
 
 
 class ConfigurationError(ValueError):
@@ -36,8 +38,9 @@ class Setting:
     doc: str
     secret: bool = False
     extra_env: tuple[str, ...] = ()
-    # The type a framework's settings file holds it as (Plain checks settings against it).
-    kind: type = str
+    # The type a framework's settings file holds it as (Plain checks settings against it):
+    # a type, or `TEXT_OR_LIST` for settings that take a list or a comma-separated string.
+    kind: Any = str
     # Other names of the same setting (without the prefix); the first is the preferred name.
     aliases: tuple[str, ...] = ()
 

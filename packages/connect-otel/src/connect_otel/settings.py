@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from connect_config import ConfigurationError, Setting, SettingsBase, SettingsTable
+from connect_config import TEXT_OR_LIST, ConfigurationError, Setting, SettingsBase, SettingsTable
 from connect_config import parsers as p
 from connect_otel._instrumentations import AUTO, NAMES
 from connect_otel._networks import (
@@ -144,6 +144,7 @@ TABLE = SettingsTable(
             p.paths,
             "/health,/healthz,/readyz,/livez,/favicon.ico,/static/,/assets/,/connect-pageviews/",
             "Request paths that produce no spans.",
+            kind=TEXT_OR_LIST,
         ),
         Setting(
             "METRICS_INTERVAL",
@@ -167,6 +168,7 @@ TABLE = SettingsTable(
             "Libraries traced beyond the framework's requests: `auto` (every supported one "
             "installed), `none`, or a list. Naming `sqlalchemy` traces queries at SQLAlchemy's "
             "layer instead of the drivers'.",
+            kind=TEXT_OR_LIST,
         ),
         Setting(
             "ASGI_INTERNAL_SPANS",
@@ -202,12 +204,14 @@ TABLE = SettingsTable(
             "against whole words of the name joined by `_` (`iban,account_number`); a comma "
             "inside (), [] or {} stays in its pattern. Patterns that could stall the app on a "
             "hostile name are refused.",
+            kind=TEXT_OR_LIST,
         ),
         Setting(
             "SCRUB_KEEP",
             p.keys,
             "",
             "Attribute keys and parameter names never scrubbed, exactly as written (any case).",
+            kind=TEXT_OR_LIST,
         ),
         Setting(
             "SCRUB_EMAILS",
@@ -241,6 +245,7 @@ TABLE = SettingsTable(
             "elsewhere, or with any other address in `X-Forwarded-For` or `Forwarded`, starts "
             "a new trace linked to the one it brought, sampled at this process's rate, without "
             "its baggage. See Trust boundaries.",
+            kind=TEXT_OR_LIST,
         ),
         Setting(
             "TRACE_PROPAGATION_TARGETS",
@@ -248,6 +253,7 @@ TABLE = SettingsTable(
             "loopback,private,internal-names",
             "Hosts that outgoing HTTP requests send `traceparent` and `baggage` to; other "
             "hosts get neither. See Trust boundaries.",
+            kind=TEXT_OR_LIST,
         ),
         Setting(
             "CLOUD_URL",
