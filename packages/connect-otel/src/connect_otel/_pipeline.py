@@ -30,7 +30,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
-from connect_otel import _exporters, _instrumentations, _propagation
+from connect_otel import _early_connections, _exporters, _instrumentations, _propagation
 from connect_otel._console import CONSOLE, ConnectConsole
 from connect_otel._logbridge import LogBridge
 from connect_otel._query_names import named_or_as_is
@@ -90,6 +90,9 @@ class Pipeline:
             urlsplit(settings.export_url).netloc,
             settings.trace_sample_rate,
             libraries.describe(),
+        )
+        _early_connections.warn_about(
+            _early_connections.opened_before(lib.name for lib in libraries.traced)
         )
         return pipeline
 
