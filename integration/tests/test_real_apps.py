@@ -403,7 +403,6 @@ def test_routed_requests_are_named_by_their_route(
     request: pytest.FixtureRequest, app: RealApp, exporting: Run
 ) -> None:
     # Not in issue 22: SQLAdmin's routes live in a mounted app, and only the mount is named.
-    expect_failure_on(request, app, {"sqladmin"}, "routes of a mounted app named by the mount")
     path = FACTS[app.name].login
     spans = exporting.server_spans_of("GET", path) + exporting.server_spans_of("POST", path)
     assert {(s.name, s.attributes["http.route"]) for s in spans} == {

@@ -15,6 +15,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from connect_otel import _mounted_routes
 from connect_otel._development_metrics import request_meter_provider
 from connect_otel._logbridge import remember_span_context
 from connect_otel._setup import SHUTDOWN_AT_EXIT_TIMEOUT, activate, shutdown
@@ -36,6 +37,7 @@ def init_app(app: Starlette, **settings: object) -> bool:
     # already serving takes no middleware: its escaped exceptions are exported without a trace.
     with suppress(RuntimeError):
         app.add_middleware(_RememberSpanOnError)
+    _mounted_routes.install()
     if _is_fastapi(app):
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
