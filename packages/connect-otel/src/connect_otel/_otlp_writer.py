@@ -25,9 +25,12 @@ from opentelemetry.trace import SpanContext, SpanKind
 
 from connect_otel import _encodable
 
-# Encoded bytes the memo may hold before it starts again; the texts its keys keep alive are
-# about as large again.
-MEMO_BYTES = 1 << 20
+# The memory the memo may hold before it starts again, by its estimate: an entry costs its
+# bytes, its key's text (about as long) and the objects around them; a remembered resource or
+# scope, the object itself too. A unit test holds the estimate to the memory really held.
+MEMO_BYTES = 4 << 20
+_ENTRY_COST = 256
+_OWNED_COST = 2048
 
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 _UINT64 = (1 << 64) - 1
@@ -330,23 +333,27 @@ class OtlpWriter:
     # The memo
 
     def _remember(self, memo: dict[Any, bytes], key: Any, written: bytes) -> None:
-        self._make_room(len(written))
-        memo[key] = written
+        if self._make_room(_ENTRY_COST + 2 * len(written)):
+            memo[key] = written
 
     def _remember_owned(self, owner: object, written: bytes) -> None:
         # The memo holds the owner itself, so that its id cannot pass to another object.
-        self._make_room(len(written))
-        self._owned[id(owner)] = (owner, written)
+        if self._make_room(_OWNED_COST + 4 * len(written)):
+            self._owned[id(owner)] = (owner, written)
 
-    def _make_room(self, size: int) -> None:
-        self._held += size
+    def _make_room(self, cost: int) -> bool:
+        """Whether an entry of this cost fits, after starting again if it must."""
+        if cost > self._memo_bytes:
+            return False
+        self._held += cost
         if self._held > self._memo_bytes:
             # Starting again costs one encoding of each repeating item; tracking use would cost
             # every lookup.
             self._pairs.clear()
             self._texts.clear()
             self._owned.clear()
-            self._held = size
+            self._held = cost
+        return True
 
 
 def _is_remote(parent: SpanContext | None) -> bool:

@@ -5,8 +5,10 @@ cleans, which is what the SDK's encoder can send of it."""
 
 from __future__ import annotations
 
+import gc
 import math
 import random
+import tracemalloc
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -251,11 +253,29 @@ def test_text_utf8_cannot_encode_is_counted_and_never_remembered() -> None:
         assert writer.replaced == 2 * times
 
 
-def test_the_memo_stays_within_its_bound() -> None:
-    writer = OtlpWriter(memo_bytes=4096)
+def test_the_memo_holds_no_more_memory_than_its_bound() -> None:
+    budget = 256 * 1024
+    writer = OtlpWriter(memo_bytes=budget)
     rng = random.Random(3)
-    for number in range(2000):
-        item = ReadableSpan(f"span {number}", context(rng), attributes={"id": str(number)})
-        writer.spans([item])
-        assert writer._held <= 4096 + 64
-    assert len(writer._pairs) < 2000
+    gc.collect()
+    tracemalloc.start()
+    try:
+        baseline = tracemalloc.get_traced_memory()[0]
+        held = []
+        for number in range(3000):
+            # Every entry new, of every kind the memo keeps: pairs, names, resources, scopes.
+            item = ReadableSpan(
+                f"span {number}",
+                context(rng),
+                resource=Resource({"service.name": f"shop {number}"}),
+                attributes={"id": str(number), "n": number, "text": "x" * (number % 300)},
+                instrumentation_scope=InstrumentationScope(f"scope {number}"),
+            )
+            writer.spans([item])
+            del item
+            held.append(tracemalloc.get_traced_memory()[0] - baseline)
+    finally:
+        tracemalloc.stop()
+    assert writer._pairs, "the memo was in use"
+    assert max(held) <= budget, held
+    assert max(held) >= budget / 4, "the bound, not the test, limited it"
