@@ -5,11 +5,13 @@ cleans, which is what the SDK's encoder can send of it."""
 
 from __future__ import annotations
 
+import enum
 import gc
 import math
 import random
 import tracemalloc
 from collections.abc import Callable, Iterator
+from http import HTTPStatus
 from typing import Any
 
 import pytest
@@ -40,8 +42,15 @@ def text(rng: random.Random) -> str:
     return rng.choice(TEXTS) + rng.choice(["", str(rng.randrange(5))])
 
 
+class Colour(str, enum.Enum):
+    RED = "red"
+
+
 def scalar(rng: random.Random) -> Any:
-    kind = rng.randrange(4)
+    kind = rng.randrange(5)
+    if kind == 4:
+        # Subclasses of text and int, as enums hand them over.
+        return rng.choice([HTTPStatus.NOT_FOUND, Colour.RED])
     if kind == 0:
         return text(rng)
     if kind == 1:
