@@ -21,7 +21,7 @@ from opentelemetry.sdk._logs import ReadableLogRecord
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
-from opentelemetry.trace import SpanContext, SpanKind
+from opentelemetry.trace import SpanKind
 
 from connect_otel import _encodable
 
@@ -55,6 +55,9 @@ _KIND = {
     SpanKind.CONSUMER: b"\x30\x05",
 }
 _EMPTY_SCOPE = b"\x0a\x00"
+_START_AND_END = struct.Struct("<BQBQ").pack
+# Status (field 15) without a description, by code: unset, ok, error.
+_BARE_STATUS = {0: b"\x7a\x00", 1: b"\x7a\x02\x18\x01", 2: b"\x7a\x02\x18\x02"}
 
 # Written items, by resource, then by scope (None when an item has none).
 _Groups = dict[Resource, dict[InstrumentationScope | None, list[bytes]]]
@@ -188,12 +191,17 @@ class OtlpWriter:
             parts += (b"\x22\x08", parent.span_id.to_bytes(8, "big"))
         parts.append(self._text(b"\x2a", span.name))
         parts.append(_KIND[span.kind])
-        if span.start_time:
-            parts += (b"\x39", _FIXED64(span.start_time))
-        if span.end_time:
-            parts += (b"\x41", _FIXED64(span.end_time))
+        start, end = span.start_time, span.end_time
+        if start and end:
+            parts.append(_START_AND_END(0x39, start, 0x41, end))
+        else:
+            if start:
+                parts += (b"\x39", _FIXED64(start))
+            if end:
+                parts += (b"\x41", _FIXED64(end))
         parts.append(self._attributes(b"\x4a", span.attributes))
-        parts.append(_uint32(b"\x50", span.dropped_attributes))
+        if span.dropped_attributes:
+            parts.append(_uint32(b"\x50", span.dropped_attributes))
         for event in span.events:
             event_parts = b"".join(
                 (
@@ -204,7 +212,8 @@ class OtlpWriter:
                 )
             )
             parts += (b"\x5a", _sized(event_parts))
-        parts.append(_uint32(b"\x60", span.dropped_events))
+        if span.dropped_events:
+            parts.append(_uint32(b"\x60", span.dropped_events))
         for link in span.links:
             link_parts = b"".join(
                 (
@@ -218,13 +227,17 @@ class OtlpWriter:
                 )
             )
             parts += (b"\x6a", _sized(link_parts))
-        parts.append(_uint32(b"\x70", span.dropped_links))
+        if span.dropped_links:
+            parts.append(_uint32(b"\x70", span.dropped_links))
         status = span.status
         if status is not None:
-            message = self._string(b"\x12", status.description)
             code = status.status_code.value
-            parts += (b"\x7a", _sized(message + (b"\x18" + _varint(code) if code else b"")))
-        parts.append(_REMOTE_FLAGS if _is_remote(parent) else _LOCAL_FLAGS)
+            if status.description:
+                message = self._string(b"\x12", status.description)
+                parts += (b"\x7a", _sized(message + (b"\x18" + _varint(code) if code else b"")))
+            else:
+                parts.append(_BARE_STATUS[code])
+        parts.append(_REMOTE_FLAGS if parent and parent.is_remote else _LOCAL_FLAGS)
         return b"".join(parts)
 
     # Log records
@@ -355,7 +368,3 @@ class OtlpWriter:
             self._owned.clear()
             self._held = cost
         return True
-
-
-def _is_remote(parent: SpanContext | None) -> bool:
-    return bool(parent and parent.is_remote)
