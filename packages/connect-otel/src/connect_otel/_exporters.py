@@ -7,8 +7,9 @@ threads and on the caller's for force_flush; the exporters' shutdown is the one 
 outside it, so that is the one these mark.
 
 They gzip at level 1, not the SDK's level 9: a third of the CPU for bodies about 4% larger. They
-hand each batch to the SDK's encoder paced (`_pacing.py`), so that encoding it never holds a
-request up for long.
+encode span and log batches with Connect's own writer (`_otlp_encoding.py`, `_otlp_writer.py`), a
+third of the SDK's encoder's cost, paced (`_pacing.py`), so that encoding never holds a request
+up for long. The writer turns lone surrogates into U+FFFD, where the SDK's encoder would fail.
 
 `CONNECT_EXPORT_TIMEOUT` is a wall-clock deadline for one whole export, retries included
 (`_deadline.py`); the SDK's own timeout bounds only each socket operation. They never follow a
@@ -42,8 +43,7 @@ from opentelemetry.sdk.metrics.export import AggregationTemporality, MetricExpor
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExportResult
 
-from connect_otel import _deadline, _encodable
-from connect_otel._pacing import Paced
+from connect_otel import _deadline, _otlp_encoding
 from connect_otel.settings import Settings
 
 logger = logging.getLogger("connect_otel")
@@ -79,19 +79,12 @@ class SpanExporter(OTLPSpanExporter):
         super().__init__(timeout=timeout, **kwargs)
         self._export_seconds = timeout
         _compress_fast(self)
+        _otlp_encoding.install()
+        self._encoder = _otlp_encoding.Encoder()
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         with _deadline.deadline(self._export_seconds):
-            return self._export_resending(spans)
-
-    def _export_resending(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        result = super().export(Paced(spans))
-        if result is SpanExportResult.FAILURE:
-            encodable = _encodable.spans(spans)
-            if encodable is not None:
-                _log_resend("spans", len(encodable))
-                result = super().export(encodable)
-        return result
+            return super().export(self._encoder.spans(spans))
 
     def shutdown(self) -> None:
         with suppress_instrumentation():
@@ -120,33 +113,16 @@ class LogExporter(OTLPLogExporter):
         super().__init__(timeout=timeout, **kwargs)
         self._export_seconds = timeout
         _compress_fast(self)
+        _otlp_encoding.install()
+        self._encoder = _otlp_encoding.Encoder()
 
     def export(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
         with _deadline.deadline(self._export_seconds):
-            return self._export_resending(batch)
-
-    def _export_resending(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
-        result = super().export(Paced(batch))
-        if result is LogRecordExportResult.FAILURE:
-            encodable = _encodable.logs(batch)
-            if encodable is not None:
-                _log_resend("log records", len(encodable))
-                result = super().export(encodable)
-        return result
+            return super().export(self._encoder.logs(batch))
 
     def shutdown(self) -> None:
         with suppress_instrumentation():
             super().shutdown()  # type: ignore[no-untyped-call]
-
-
-def _log_resend(items: str, count: int) -> None:
-    # Follows the exporter's own "Failed to encode" error: nothing but those characters is lost.
-    logger.warning(
-        "Connect replaced text that UTF-8 cannot encode (lone surrogates) with U+FFFD and sent "
-        "the batch of %d %s again",
-        count,
-        items,
-    )
 
 
 def _warn_of_redirect(response: requests.Response, *args: Any, **kwargs: Any) -> None:

@@ -78,7 +78,8 @@ def test_a_span_batch_with_a_lone_surrogate_arrives_whole(
     with caplog.at_level(logging.WARNING, "connect_otel"):
         assert exporter.export(memory.get_finished_spans()) is SpanExportResult.SUCCESS
     assert [span.name for span in receiver.spans()] == ["before", "open \ufffd.txt", "after"]
-    assert "sent the batch of 3 spans again" in caplog.text
+    assert "with U+FFFD in a batch of 3 spans" in caplog.text
+    assert len(receiver.requests()) == 1, "written once, never refused and sent again"
     exporter.shutdown()
     provider.shutdown()
 

@@ -1,6 +1,7 @@
-"""The export thread gives the interpreter away while the SDK encodes a batch: the pauses must
-fall inside the SDK's encoder, which iterates the batch it is handed once, lazily. These fail
-if the SDK starts copying the batch before encoding it (the pauses would all come first)."""
+"""The export thread gives the interpreter away while a batch is encoded: the pauses must fall
+inside the encoder (Connect's writer, handed the batch where the SDK's exporter encodes), which
+iterates the batch once, lazily. These fail if the batch is copied before it is encoded (the
+pauses would all come first) or if the SDK's exporter stops handing it to Connect's writer."""
 
 from __future__ import annotations
 
@@ -84,19 +85,19 @@ def test_a_paced_batch_is_the_same_batch() -> None:
 
 
 @pytest.mark.parametrize("signal", ["spans", "logs"])
-def test_batches_pause_inside_the_sdks_encoder(
+def test_batches_pause_inside_the_encoder(
     signal: str, settings: Settings, receiver: Receiver
 ) -> None:
     scrubber = Scrubber((), ())
     exporter: Any
     if signal == "spans":
         exporter = SpanStepsExporter(_exporters.span_exporter(settings), [scrubber.span])
-        batch, encoder, arrived = finished_spans(BATCH), "_encode_resource_spans", receiver.spans
+        batch, encoder, arrived = finished_spans(BATCH), "_write_grouped", receiver.spans
     else:
         exporter = ScrubbingLogExporter(_exporters.log_exporter(settings), scrubber)
         batch, encoder, arrived = (
             finished_log_records(BATCH),
-            "_encode_resource_logs",
+            "_write_grouped",
             receiver.logs,
         )
     with pauses() as seen:
