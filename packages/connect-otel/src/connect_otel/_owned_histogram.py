@@ -10,8 +10,8 @@ The API has no asynchronous histogram, and a reader-level hook would reach only 
 reader (and the SDK does not call a reader whose collection is otherwise empty), so the series
 slot is the smallest private surface. `tests/unit/test_owned_histogram_unit.py` breaks when
 the SDK changes any part of it. Anything unusual (a view that filters attributes or changes
-the aggregation, a meter that is not the SDK's, an attribute set the SDK already aggregates)
-records through the SDK instead.
+the aggregation, a meter that is not the SDK's, attributes the SDK would clean, an attribute
+set the SDK already aggregates) records through the SDK instead.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from time import time_ns
 from typing import Any, Generic, Protocol, TypeVar
 
-from opentelemetry.context import get_current
+from opentelemetry.context import Context, get_current
 from opentelemetry.metrics import Meter
 from opentelemetry.sdk.metrics import ExemplarReservoir, Histogram
 from opentelemetry.sdk.metrics._internal._view_instrument_match import (
@@ -44,7 +44,10 @@ Attributes = dict[str, str | int]
 
 
 class HistogramRecorder(Protocol[KeyIn]):
-    def record(self, amount: float, key: KeyIn) -> None: ...
+    @property
+    def instrument(self) -> Any: ...
+
+    def record(self, amount: float, key: KeyIn, context: Context | None = None) -> None: ...
 
 
 def histogram_recorder(
@@ -72,8 +75,8 @@ class _Recorded(Generic[Key]):
     instrument: Any
     attributes_of: Callable[[Key], Attributes]
 
-    def record(self, amount: float, key: Key) -> None:
-        self.instrument.record(amount, self.attributes_of(key))
+    def record(self, amount: float, key: Key, context: Context | None = None) -> None:
+        self.instrument.record(amount, self.attributes_of(key), context)
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ class OwnedHistogram(Generic[Key]):
         boundaries: Sequence[float],
         attributes_of: Callable[[Key], Attributes],
     ) -> None:
-        self._instrument = instrument
+        self.instrument = self._instrument = instrument
         self._consumer = consumer
         self._boundaries = tuple(boundaries)
         self._attributes_of = attributes_of
@@ -100,16 +103,16 @@ class OwnedHistogram(Generic[Key]):
         self._storages = consumer._reader_storages
         self._entries: dict[Key, _Entry] = {}
 
-    def record(self, amount: float, key: Key) -> None:
+    def record(self, amount: float, key: Key, context: Context | None = None) -> None:
         entry = self._entries.get(key)
         if entry is None or self._consumer._reader_storages is not self._storages:
             entry = self._entry(key)
         series = entry.series
         if series is None or not 0 <= amount < math.inf or not self._instrument._is_enabled():
             # The SDK's own way: it warns about the amount, or is switched off, or aggregates.
-            self._instrument.record(amount, entry.attributes)
+            self._instrument.record(amount, entry.attributes, context)
             return
-        context = get_current()
+        context = context or get_current()
         now = time_ns()
         bucket = bisect_left(self._boundaries, amount)
         for one in series:
@@ -139,7 +142,9 @@ class OwnedHistogram(Generic[Key]):
     def _series(
         self, attributes: Attributes, matches: list[_ViewInstrumentMatch]
     ) -> tuple[Series, ...] | None:
-        if not all(self._aggregates_as_the_sdk_would(match) for match in matches):
+        if not _clean(attributes) or not all(
+            self._aggregates_as_the_sdk_would(match) for match in matches
+        ):
             return None
         hashed = _hash_attributes(attributes)
         found: list[Series] = []
@@ -166,6 +171,14 @@ class OwnedHistogram(Generic[Key]):
             and aggregation._boundaries == self._boundaries
             and aggregation._record_min_max
         )
+
+
+def _clean(attributes: Attributes) -> bool:
+    """True when the SDK's cleaning would leave the attributes as they are."""
+    return all(
+        type(key) is str and key and type(value) in (str, bool, int, float)
+        for key, value in attributes.items()
+    )
 
 
 class Series:

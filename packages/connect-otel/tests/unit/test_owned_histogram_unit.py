@@ -8,10 +8,12 @@ import inspect
 import sys
 import threading
 from collections.abc import Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from opentelemetry import trace
+from opentelemetry.instrumentation._semconv import HTTP_DURATION_HISTOGRAM_BUCKETS_NEW
 from opentelemetry.metrics import NoOpMeter
 from opentelemetry.sdk.metrics import (
     AlwaysOnExemplarFilter,
@@ -36,6 +38,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 from connect_otel import _owned_histogram
+from connect_otel._development_metrics import KeyedByAttributes, OwnedDuration
 from connect_otel._owned_histogram import OwnedHistogram, Series, histogram_recorder
 from connect_otel._request_metrics import DURATION_BUCKETS, DurationKey, duration_attributes
 
@@ -355,3 +358,55 @@ def test_the_sdk_internals_the_series_sit_in_are_where_they_were() -> None:
     histogram.record(0.3, {"a": "b"})
     hashed = _view_instrument_match._hash_attributes({"a": "b"})
     assert hashed in match._attributes_aggregation
+
+
+@pytest.mark.parametrize("passes_context", [False, True], ids=["django's call", "asgi's call"])
+def test_a_contrib_middlewares_durations_export_what_the_sdks_histogram_exports(
+    clock: Clock, passes_context: bool
+) -> None:
+    """The contrib Django and ASGI middleware record through Connect's meter provider: Django
+    with its span current, ASGI passing the span's context."""
+    sdk_reader, own_reader = (InMemoryMetricReader(preferred_temporality=DELTA) for _ in "ab")
+    made = {}
+    for side, reader in (("sdk", sdk_reader), ("own", own_reader)):
+        provider: Any = MeterProvider(
+            metric_readers=[reader], resource=RESOURCE, shutdown_on_exit=False
+        )
+        if side == "own":
+            provider = OwnedDuration(provider)
+        made[side] = provider.get_meter(
+            "opentelemetry.instrumentation.asgi", "0.60b0"
+        ).create_histogram(
+            name=NAME,
+            description=DESCRIPTION,
+            unit="s",
+            explicit_bucket_boundaries_advisory=HTTP_DURATION_HISTOGRAM_BUCKETS_NEW,
+        )
+    sdk, own = made["sdk"], made["own"]
+    assert isinstance(own, KeyedByAttributes)
+    assert isinstance(own._recorder, OwnedHistogram), "Connect's aggregation, not the SDK's"
+    exported = 0
+    for number, interval in enumerate(intervals()):
+        for key, amount, sampled in interval:
+            clock.tick()
+            attributes = duration_attributes(key)
+            if sampled is None:
+                sdk.record(amount, attributes)
+                own.record(amount, dict(reversed(attributes.items())))  # another order
+            elif passes_context:
+                context = trace.set_span_in_context(span(sampled, number))
+                sdk.record(amount, attributes, context=context)
+                own.record(amount, attributes, context=context)
+            else:
+                with trace.use_span(span(sampled, number)):
+                    sdk.record(amount, attributes)
+                    own.record(amount, attributes)
+        # Attributes the SDK's record cleans: a list, a value it turns into text, None.
+        for odd in ({"http.route": ["/a", "/b"]}, {"http.route": Decimal("2.5")}, {"a": None}, {}):
+            sdk.record(0.5, odd)  # type: ignore[arg-type]
+            own.record(0.5, odd)  # type: ignore[arg-type]
+        clock.tick()
+        collected = sdk_reader.get_metrics_data()
+        assert own_reader.get_metrics_data() == collected
+        exported += collected is not None
+    assert exported == 5
