@@ -11,6 +11,7 @@ found by the attributes the middleware built, instead of the SDK's `Histogram.re
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -22,6 +23,8 @@ from opentelemetry.util.types import Attributes
 
 from connect_otel._owned_histogram import HistogramRecorder, histogram_recorder
 from connect_otel.settings import Settings
+
+logger = logging.getLogger("connect_otel")
 
 HTTP_SERVER_ACTIVE_REQUESTS = "http.server.active_requests"
 DEVELOPMENT_HTTP_METRICS = frozenset(
@@ -124,10 +127,13 @@ class KeyedByAttributes:
     def record(
         self, amount: float, attributes: Attributes = None, context: Context | None = None
     ) -> None:
-        items = tuple(attributes.items()) if attributes else ()
         try:
-            hash(items)
-        except TypeError:  # a list among the values: the SDK's record cleans it
-            self._recorder.instrument.record(amount, attributes, context)
-            return
-        self._recorder.record(amount, items, context)
+            items = tuple(attributes.items()) if attributes else ()
+            try:
+                hash(items)
+            except TypeError:  # a list among the values: the SDK's record cleans it
+                self._recorder.instrument.record(amount, attributes, context)
+                return
+            self._recorder.record(amount, items, context)
+        except Exception:  # the middleware records as the request ends: it must end well
+            logger.debug("Connect could not record a request's duration", exc_info=True)

@@ -93,7 +93,7 @@ class OwnedHistogram(Generic[Key]):
         boundaries: Sequence[float],
         attributes_of: Callable[[Key], Attributes],
     ) -> None:
-        self.instrument = self._instrument = instrument
+        self.instrument = instrument
         self._consumer = consumer
         self._boundaries = tuple(boundaries)
         self._attributes_of = attributes_of
@@ -108,9 +108,9 @@ class OwnedHistogram(Generic[Key]):
         if entry is None or self._consumer._reader_storages is not self._storages:
             entry = self._entry(key)
         series = entry.series
-        if series is None or not 0 <= amount < math.inf or not self._instrument._is_enabled():
+        if series is None or not 0 <= amount < math.inf or not self.instrument._is_enabled():
             # The SDK's own way: it warns about the amount, or is switched off, or aggregates.
-            self._instrument.record(amount, entry.attributes, context)
+            self.instrument.record(amount, entry.attributes, context)
             return
         context = context or get_current()
         now = time_ns()
@@ -133,7 +133,7 @@ class OwnedHistogram(Generic[Key]):
                 matches = [
                     match
                     for storage in storages.values()
-                    for match in storage._get_or_init_view_instrument_match(self._instrument)
+                    for match in storage._get_or_init_view_instrument_match(self.instrument)
                 ]
                 entry = _Entry(attributes, self._series(attributes, matches))
                 self._entries[key] = entry

@@ -312,7 +312,7 @@ def test_an_attribute_set_recorded_through_the_instrument_lands_in_the_same_seri
     assert isinstance(pair.own, OwnedHistogram)
     pair.record(0.1, ITEM)
     # The same instrument, asked of the meter again, recording the SDK's way.
-    pair.own._instrument.record(0.2, duration_attributes(ITEM))
+    pair.own.instrument.record(0.2, duration_attributes(ITEM))
     pair.sdk.record(0.2, duration_attributes(ITEM))
     pair.record(0.3, ITEM)
     ((sdk, own),) = pair.collect()
@@ -410,3 +410,13 @@ def test_a_contrib_middlewares_durations_export_what_the_sdks_histogram_exports(
         assert own_reader.get_metrics_data() == collected
         exported += collected is not None
     assert exported == 5
+
+
+def test_a_failing_record_never_reaches_the_contrib_middleware() -> None:
+    class Failing:
+        instrument = None
+
+        def record(self, *args: object) -> None:
+            raise RuntimeError("a broken metrics pipeline")
+
+    KeyedByAttributes(Failing()).record(0.1, {"http.route": "/"})  # type: ignore[arg-type]
