@@ -7,9 +7,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
-from opentelemetry.metrics import Meter
-from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware
+from opentelemetry.metrics import Meter, NoOpMeterProvider
+from opentelemetry.sdk.metrics import Histogram, MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Sampler
 
 from connect_otel._request_metrics import ROUTE_KEY, RequestMetrics
 
@@ -171,3 +176,45 @@ def test_requests_in_flight_are_not_counted_unless_asked(
     serve(RequestMetrics(routed, meter, nothing_excluded, count_in_flight=False), environ())
     assert points(reader, "http.server.active_requests") == []
     assert len(points(reader, "http.server.request.duration")) == 1
+
+
+def traced(app: App, meter: Meter, sampler: Sampler, spans: InMemorySpanExporter) -> Any:
+    """Connect's Flask stack: the contrib WSGI middleware around the request metrics."""
+    provider = TracerProvider(sampler=sampler)
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    return OpenTelemetryMiddleware(
+        counted(app, meter), tracer_provider=provider, meter_provider=NoOpMeterProvider()
+    )
+
+
+@pytest.mark.parametrize("sampler", [ALWAYS_ON, ALWAYS_OFF], ids=["sampled", "not sampled"])
+def test_a_duration_links_to_its_requests_span_only_when_sampled(
+    reader: InMemoryMetricReader, meter: Meter, sampler: Sampler
+) -> None:
+    spans = InMemorySpanExporter()
+    app = traced(routed, meter, sampler, spans)
+    for _ in range(2):
+        serve(app, {**environ(), "SERVER_NAME": "shop.example", "SERVER_PORT": "443"})
+    (point,) = points(reader, "http.server.request.duration")
+    assert point.count == 2
+    exported = spans.get_finished_spans()
+    if sampler is ALWAYS_OFF:
+        assert (exported, point.exemplars) == ((), [])
+        return
+    (exemplar,) = point.exemplars  # the last request in its bucket
+    request_span = exported[-1].context
+    assert (exemplar.trace_id, exemplar.span_id) == (request_span.trace_id, request_span.span_id)
+
+
+def test_durations_are_aggregated_without_the_sdks_record(
+    reader: InMemoryMetricReader, meter: Meter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the SDK's Histogram.record, where Connect's own series should be")
+
+    monkeypatch.setattr(Histogram, "record", refused)
+    app = counted(routed, meter)
+    for _ in range(3):
+        assert serve(app, environ()) == "200 OK"
+    (point,) = points(reader, "http.server.request.duration")
+    assert point.count == 3

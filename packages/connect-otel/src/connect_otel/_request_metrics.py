@@ -2,7 +2,8 @@
 
 The contrib WSGI middleware records both, but without the route (it cannot know it), and the
 contrib Flask instrumentation that adds the route costs about twice as much per request. Here
-the duration is one histogram record, and requests in flight (a development metric, counted
+the duration goes into Connect's own histogram aggregation (`_owned_histogram.py`), found by a
+tuple of the request's values, and requests in flight (a development metric, counted
 only when asked for) are a plain count read only when metrics are collected, instead of two
 up-down counter updates per request.
 """
@@ -29,6 +30,7 @@ from opentelemetry.semconv.metrics.http_metrics import HTTP_SERVER_REQUEST_DURAT
 from opentelemetry.util.http import sanitize_method
 
 from connect_otel._development_metrics import HTTP_SERVER_ACTIVE_REQUESTS
+from connect_otel._owned_histogram import histogram_recorder
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -40,6 +42,10 @@ ROUTE_KEY = "connect_otel.route"
 
 # The boundaries the HTTP semantic conventions advise for http.server.request.duration.
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
+
+# What sets a request's duration attributes apart: method, scheme, protocol version, route,
+# status code, error type.
+DurationKey = tuple[str, str, str | None, str | None, int | None, str | None]
 
 
 class RequestMetrics:
@@ -56,11 +62,13 @@ class RequestMetrics:
     ) -> None:
         self._app = app
         self._excluded = excluded
-        self._duration = meter.create_histogram(
+        self._duration = histogram_recorder(
+            meter,
             HTTP_SERVER_REQUEST_DURATION,
             unit="s",
             description="Duration of HTTP server requests.",
-            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
+            boundaries=DURATION_BUCKETS,
+            attributes_of=duration_attributes,
         )
         self._count_in_flight = count_in_flight
         if count_in_flight:
@@ -100,8 +108,9 @@ class RequestMetrics:
                 with self._lock:
                     self._in_flight[key] -= 1
             try:
-                attributes = duration_attributes(environ, key, status, error)
-                self._duration.record(default_timer() - started, attributes)
+                self._duration.record(
+                    default_timer() - started, duration_key(environ, key, status, error)
+                )
             except Exception:  # the request's own outcome must stand, whatever happens here
                 logger.debug("Connect could not record a request's duration", exc_info=True)
 
@@ -114,23 +123,34 @@ class RequestMetrics:
         ]
 
 
-def duration_attributes(
+def duration_key(
     environ: WSGIEnvironment, key: tuple[str, str], status: str, error: str | None
-) -> dict[str, str | int]:
-    """The attributes the HTTP conventions give http.server.request.duration."""
+) -> DurationKey:
     method, scheme = key
-    attributes: dict[str, str | int] = {HTTP_REQUEST_METHOD: method, URL_SCHEME: scheme}
     protocol = environ.get("SERVER_PROTOCOL", "")
-    if protocol.startswith("HTTP/"):
-        attributes[NETWORK_PROTOCOL_VERSION] = protocol[5:]
-    route = environ.get(ROUTE_KEY)
-    if route:
-        attributes[HTTP_ROUTE] = route
     code = status.split(" ", 1)[0]
-    if code.isdigit():
-        status_code = attributes[HTTP_RESPONSE_STATUS_CODE] = int(code)
+    return (
+        method,
+        scheme,
+        protocol[5:] if protocol.startswith("HTTP/") else None,
+        environ.get(ROUTE_KEY) or None,
+        int(code) if code.isdigit() else None,
+        error,
+    )
+
+
+def duration_attributes(key: DurationKey) -> dict[str, str | int]:
+    """The attributes the HTTP conventions give http.server.request.duration."""
+    method, scheme, protocol_version, route, status_code, error = key
+    attributes: dict[str, str | int] = {HTTP_REQUEST_METHOD: method, URL_SCHEME: scheme}
+    if protocol_version is not None:
+        attributes[NETWORK_PROTOCOL_VERSION] = protocol_version
+    if route is not None:
+        attributes[HTTP_ROUTE] = route
+    if status_code is not None:
+        attributes[HTTP_RESPONSE_STATUS_CODE] = status_code
         if status_code >= 500:
-            attributes[ERROR_TYPE] = code
+            attributes[ERROR_TYPE] = str(status_code)
     if error is not None:
         attributes[ERROR_TYPE] = error
     return attributes
