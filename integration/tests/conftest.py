@@ -1,7 +1,6 @@
-"""What every end-to-end test module shares: one headless Chromium for the whole run.
-
-Playwright's sync API allows one running instance per thread, so the browser tests and the
-real-app tests share this one instead of each starting their own.
+"""What the end-to-end test modules share: one headless Chromium for the whole run (Playwright's
+sync API allows one running instance per thread), and one PostgreSQL cluster for the example
+apps' runs (Plain's example needs it; its set-up is idempotent, so the runs share it).
 """
 
 from __future__ import annotations
@@ -13,6 +12,8 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from connect_integration.browser import CHROMIUM, CHROMIUM_ARGS
+from connect_integration.examples import ExampleApp
+from connect_integration.postgres import postgres_server
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +29,18 @@ def browser() -> Iterator[Browser]:
         )
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def database_env(example: ExampleApp, request: pytest.FixtureRequest) -> dict[str, str]:
+    """Plain's example needs PostgreSQL; the others use SQLite files (`example` is each
+    module's own parametrised fixture)."""
+    if example.name != "plain":
+        return {}
+    return {"DATABASE_URL": request.getfixturevalue("postgres_url")}

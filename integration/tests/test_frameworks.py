@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from connect_integration.examples import EXAMPLES, ExampleApp
-from connect_integration.postgres import postgres_server
 from connect_pageviews import decrypt_identity
 from connect_testkit.markup import script_attributes
 from connect_testkit.receiver import Metric, Receiver, Span
@@ -36,20 +35,6 @@ def example(request: pytest.FixtureRequest) -> ExampleApp:
 def receiver(example: ExampleApp) -> Iterator[Receiver]:
     with Receiver(token=TOKEN) as running:
         yield running
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def database_env(example: ExampleApp, request: pytest.FixtureRequest) -> dict[str, str]:
-    """Plain's example needs PostgreSQL; the others use SQLite files."""
-    if example.name != "plain":
-        return {}
-    return {"DATABASE_URL": request.getfixturevalue("postgres_url")}
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from connect_integration.examples import EXAMPLES, ExampleApp
-from connect_integration.postgres import postgres_server
 from connect_testkit.receiver import Receiver, Span
 from connect_testkit.servers import Server
 
@@ -31,20 +30,6 @@ HOST_CHECKED = {"django", "plain"}
 @pytest.fixture(params=sorted(EXAMPLES), scope="module")
 def example(request: pytest.FixtureRequest) -> ExampleApp:
     return EXAMPLES[request.param]
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def database_env(example: ExampleApp, request: pytest.FixtureRequest) -> dict[str, str]:
-    """Plain's example needs PostgreSQL; the others use SQLite files."""
-    if example.name != "plain":
-        return {}
-    return {"DATABASE_URL": request.getfixturevalue("postgres_url")}
 
 
 @pytest.fixture(scope="module")
