@@ -54,11 +54,29 @@ def _looking_into_mounts(original: RouteDetails) -> RouteDetails:
 
 def full_route(scope: Any, route: str | None) -> str | None:
     """`route`, or, when it is a mount's, the mount's path and the inner route's."""
-    for candidate in getattr(scope.get("app"), "routes", ()):
-        if isinstance(candidate, Mount) and candidate.path == route:
-            inner = _inner_route(candidate, scope)
-            return route + inner if inner else route
-    return route
+    if route is None:
+        return route
+    mount = _mounts(getattr(scope.get("app"), "routes", ())).get(route)
+    if mount is None:
+        return route
+    inner = _inner_route(mount, scope)
+    return route + inner if inner else route
+
+
+# An app's mounts by path, found once per list of routes rather than on every request. The list
+# is held, so its id is never another's; a route added later makes it longer, and it is looked
+# at anew.
+_found: dict[int, tuple[Any, int, dict[str, Mount]]] = {}
+
+
+def _mounts(routes: Any) -> dict[str, Mount]:
+    found = _found.get(id(routes))
+    if found is not None and found[0] is routes and found[1] == len(routes):
+        return found[2]
+    mounts = {route.path: route for route in routes if isinstance(route, Mount)}
+    if len(_found) < 64:
+        _found[id(routes)] = (routes, len(routes), mounts)
+    return mounts
 
 
 def _inner_route(mount: Mount, scope: Any) -> str | None:
