@@ -227,3 +227,62 @@ def test_without_a_token_flask_decides_about_its_handler_alone() -> None:
         assert "logger" not in app.__dict__, "app.logger was not created"
         """
     )
+
+
+FLASK_SCRIPTS = {
+    # The app configures logging after `init_app`, as many do in a factory: Flask must see the
+    # app's handler, or every `app.logger` line prints twice.
+    "configured after init_app": """
+        import logging.config
+        from flask import Flask
+        import connect_otel.flask
+
+        app = Flask("late")
+        connect_otel.flask.init_app(app)
+        logging.config.dictConfig({
+            "version": 1,
+            "handlers": {"console": {"class": "logging.StreamHandler", "level": "INFO"}},
+            "root": {"handlers": ["console"], "level": "INFO"},
+        })
+        app.logger.warning("configured late")
+        """,
+    # An app that logs through its own name but never uses `app.logger`: Flask never adds its
+    # handler, so its INFO lines print nowhere.
+    "app.logger never used": """
+        import logging
+        from flask import Flask
+        import connect_otel.flask
+
+        logging.getLogger().setLevel(logging.INFO)
+        app = Flask("quiet")
+        connect_otel.flask.init_app(app)
+        logging.getLogger("quiet").info("printed nowhere")
+        logging.getLogger("quiet").warning("printed by Python")
+        """,
+    # `configure()` first, then the app uses `app.logger` before `init_app`: Flask saw Connect's
+    # handler then, and its own is added when `init_app` learns of the app.
+    "app.logger used before init_app": """
+        import connect_otel
+        connect_otel.configure()
+        from flask import Flask
+        import connect_otel.flask
+
+        app = Flask("early")
+        app.logger.debug("created")
+        connect_otel.flask.init_app(app)
+        app.logger.warning("printed by Flask")
+        """,
+}
+
+
+@pytest.mark.parametrize("script", FLASK_SCRIPTS.values(), ids=FLASK_SCRIPTS.keys())
+def test_flask_adds_its_handler_when_it_would_without_connect(
+    script: str, export_env: dict[str, str]
+) -> None:
+    def console(**env: str) -> list[str]:
+        printed = normalised(run_python(script, env=env).stderr)
+        return [line for line in printed if STARTED not in line]
+
+    without = console()
+    assert without, "the app prints something either way"
+    assert console(**export_env, **QUICK) == without

@@ -35,21 +35,33 @@ def init_app(app: Flask, **settings: object) -> bool:
     if active is None:
         return False
     if "connect_otel" not in app.extensions:
-        _keep_flasks_stderr_handler(app.logger)
+        _let_flask_decide_about_its_stderr_handler(app)
         _trace_requests(app, active)
         app.extensions["connect_otel"] = active
     return True
 
 
-def _keep_flasks_stderr_handler(app_logger: logging.Logger) -> None:
-    """Flask adds its stderr handler when `app.logger` is first used and no handler is reachable;
-    Connect's handlers must not count. Decided here, once Connect is on: without a token Flask
-    decides alone, when it always has."""
-    from flask.logging import default_handler
+def _let_flask_decide_about_its_stderr_handler(app: Flask) -> None:
+    """Flask adds its stderr handler when `app.logger` is first used and no handler is reachable.
+    That moment stays Flask's (the app may configure logging after `init_app`, and an app that
+    never uses `app.logger` never gets the handler); only Connect's handlers stop counting as
+    reachable, through the function Flask asks."""
+    import flask.logging
 
-    if not CONSOLE.reaches_other_handler(app_logger, app_logger.getEffectiveLevel()):
-        app_logger.addHandler(default_handler)
-        CONSOLE.keep_unwidened(default_handler)
+    # Created while Connect was already on (after `configure()`): Flask saw Connect's handler.
+    if "logger" in app.__dict__ and not CONSOLE.reaches_other_handler(
+        app.logger, app.logger.getEffectiveLevel()
+    ):
+        app.logger.addHandler(flask.logging.default_handler)
+    if getattr(flask.logging.has_level_handler, "ignores_connect", False):
+        return
+
+    def has_level_handler(logger: logging.Logger) -> bool:
+        return CONSOLE.reaches_other_handler(logger, logger.getEffectiveLevel())
+
+    has_level_handler.ignores_connect = True  # type: ignore[attr-defined]
+    flask.logging.has_level_handler = has_level_handler
+    CONSOLE.keep_unwidened(flask.logging.default_handler)
 
 
 def _trace_requests(app: Flask, settings: Settings) -> None:
