@@ -42,7 +42,7 @@ class _Route:
         self, pattern: re.Pattern[str], groups: list[tuple[str, str]], *, regex: bool
     ) -> None:
         self.pattern = pattern
-        self.groups = groups  # (group, parameter name)
+        self.groups = groups  # (group, parameter name); the secret ones once remembered
         self.regex = regex
 
 
@@ -83,6 +83,14 @@ class RouteRedactor:
         if route in self._routes:
             return self._routes[route]
         compiled = _compile(route)
+        if compiled is not None:
+            # Only the secret parameters' groups are ever looked at: a route without one (most
+            # routes) is not matched against its paths at all.
+            compiled.groups = [
+                item for item in compiled.groups if self.parameter_is_secret(item[1])
+            ]
+            if not compiled.groups:
+                compiled = None
         if len(self._routes) < CACHE_LIMIT:
             self._routes[route] = compiled
         return compiled
@@ -127,9 +135,9 @@ class RouteRedactor:
             return path
         offset = len(path) - len(subject)
         spans = []
-        for group, name in route.groups:
+        for group, _name in route.groups:
             start, end = match.span(group)
-            if start >= 0 and end > start and self.parameter_is_secret(name):
+            if start >= 0 and end > start:
                 spans.append((start + offset, end + offset))
         for start, end in sorted(spans, reverse=True):
             path = path[:start] + REDACTED + path[end:]
