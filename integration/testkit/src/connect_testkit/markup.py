@@ -3,6 +3,7 @@ parser the tests share."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -41,3 +42,9 @@ def parse(html: str) -> Page:
 def script_attributes(html: str) -> list[dict[str, str]]:
     """The attributes of each `<script>` in `html`."""
     return parse(html).scripts
+
+
+def shows(html: str, value: str) -> bool:
+    """Whether `value` stands in `html` as a whole token: a user id's digits may also turn up
+    inside a random port, a token or an id, which is not the page showing it."""
+    return re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", html) is not None
