@@ -30,6 +30,9 @@ QUICK = {"CONNECT_METRICS_INTERVAL": "1", "OTEL_BSP_SCHEDULE_DELAY": "100",
          "OTEL_BLRP_SCHEDULE_DELAY": "100"}  # fmt: skip
 PAGEVIEWS = {"CONNECT_PAGEVIEWS_TOKEN": "pv_real_apps"}
 UNROUTED = "/no/such/page"
+# A stale link that carries a token in its query: the 404's records must not export it.
+STALE_LINK_TOKEN = "stale-link-token-5f2c9e"
+STALE_LINK = f"/expired/link?token={STALE_LINK_TOKEN}"
 STARTUP_LINE = "Connect is exporting"
 
 
@@ -152,6 +155,8 @@ def django_flow(server: Server, workdir: Path, visit: Callable[[str], None]) -> 
     changelist = session.get(f"{base}/admin/auth/user/")
     assert changelist.status_code == 200 and EMAIL in changelist.text
     assert session.get(base + UNROUTED).status_code == 404
+    assert session.get(base + STALE_LINK).status_code == 404
+    flow.secrets.add(STALE_LINK_TOKEN)
     assert session.get(base + FACTS["django"].raised_404).status_code == 404
     assert session.get(f"{base}/boom/").status_code == 500
     logged_out = session.post(
@@ -198,6 +203,8 @@ def flask_security_flow(server: Server, workdir: Path, visit: Callable[[str], No
     assert signed_in.status_code == 200 and urlsplit(signed_in.url).path == "/"
     flow.secrets |= {form["csrf_token"], *session.cookies.values()}
     assert session.get(base + UNROUTED).status_code == 404
+    assert session.get(base + STALE_LINK).status_code == 404
+    flow.secrets.add(STALE_LINK_TOKEN)
     assert session.get(f"{base}/boom").status_code == 500
     session.get(f"{base}/logout")
 
@@ -236,6 +243,8 @@ def sqladmin_flow(server: Server, workdir: Path, visit: Callable[[str], None]) -
     assert title in session.get(f"{base}/admin/book/list").text
     assert session.get(base + FACTS["sqladmin"].raised_404).status_code == 404
     assert session.get(base + UNROUTED).status_code == 404
+    assert session.get(base + STALE_LINK).status_code == 404
+    flow.secrets.add(STALE_LINK_TOKEN)
     assert session.get(f"{base}/admin/logout").status_code == 200
     # Last: uvicorn closes the connection an unhandled exception ran on.
     assert session.get(f"{base}/boom").status_code == 500

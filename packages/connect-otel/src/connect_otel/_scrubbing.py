@@ -4,7 +4,8 @@ Which keys and parameter names are secret comes from the one word list (`_secret
 Values under secret keys are replaced whole; URLs lose their user and password and the values of
 secret parameters, in the query, the fragment and `;` path parameters, and inside a parameter
 value that is itself a URL; text that libraries write (exception messages, stack traces, status
-descriptions, log bodies) has the URLs inside it scrubbed the same way. Nested values (maps,
+descriptions, log bodies, and any other string that quotes a URL with parameters) has the URLs
+inside it scrubbed the same way. Nested values (maps,
 lists, header tuples) are walked. Each distinct key, name and short text is decided once. The
 work happens in the exporters, on the export thread, never on the request's.
 """
@@ -145,7 +146,8 @@ class Scrubber:
             if action is None:
                 action = self._action(key) if isinstance(key, str) else KEEP
             if action == KEEP and (
-                value.__class__ in _SCALARS or (value.__class__ is str and "@" not in value)
+                value.__class__ in _SCALARS
+                or (value.__class__ is str and "@" not in value and "=" not in value)
             ):
                 continue
             scrubbed = self._value(action, value, depth)
@@ -167,8 +169,10 @@ class Scrubber:
             elif action == TEXT:
                 scrubbed = self.text(value)
             else:
-                # Credentials in a connection string or a DSN under an ordinary key.
-                scrubbed = _USERINFO.sub("//", value) if "@" in value else value
+                # Under an ordinary key, text a library wrote may still quote a URL (Django's
+                # `request` on its request records: `<WSGIRequest: GET '/reset/?token=…'>`), and
+                # a connection string or a DSN holds credentials.
+                scrubbed = self.text(value)
             return value if scrubbed == value else scrubbed
         if isinstance(value, Mapping):
             return self._mapping(value, depth + 1)

@@ -77,6 +77,17 @@ def test_credentials_inside_values_under_ordinary_keys_are_removed() -> None:
     }
 
 
+def test_urls_quoted_in_text_under_ordinary_keys_are_scrubbed() -> None:
+    # Django puts the request on its request records; its text is the path with the query.
+    request = "<WSGIRequest: GET '/reset/?token=t0k3n&page=2'>"
+    query = "SELECT * FROM t WHERE id = ? AND a=1"
+    scrubbed = Scrubber().attributes({"request": request, "db.query.text": query})
+    assert scrubbed == {
+        "request": f"<WSGIRequest: GET '/reset/?token={REDACTED}&page=2'>",
+        "db.query.text": query,
+    }
+
+
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
