@@ -1,6 +1,7 @@
 """What the end-to-end test modules share: one headless Chromium for the whole run (Playwright's
-sync API allows one running instance per thread), and one PostgreSQL cluster for the example
-apps' runs (Plain's example needs it; its set-up is idempotent, so the runs share it).
+sync API allows one running instance per thread), one PostgreSQL cluster for the example apps'
+runs (Plain's example needs it; its set-up is idempotent, so the runs share it), and each
+example app with a receiver of its own (a module may narrow `example` to fewer apps).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from connect_integration.browser import CHROMIUM, CHROMIUM_ARGS
-from connect_integration.examples import ExampleApp
+from connect_integration.examples import EXAMPLES, ExampleApp
 from connect_integration.postgres import postgres_server
+from connect_testkit.receiver import Receiver
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +46,14 @@ def database_env(example: ExampleApp, request: pytest.FixtureRequest) -> dict[st
     if example.name != "plain":
         return {}
     return {"DATABASE_URL": request.getfixturevalue("postgres_url")}
+
+
+@pytest.fixture(params=sorted(EXAMPLES), scope="module")
+def example(request: pytest.FixtureRequest) -> ExampleApp:
+    return EXAMPLES[request.param]
+
+
+@pytest.fixture(scope="module")
+def receiver(example: ExampleApp) -> Iterator[Receiver]:
+    with Receiver() as running:
+        yield running

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from connect_integration.examples import EXAMPLES, ExampleApp
+from connect_integration.examples import ExampleApp
 from connect_pageviews import decrypt_identity
 from connect_testkit.markup import script_attributes, shows
 from connect_testkit.receiver import Metric, Receiver, Span
@@ -26,17 +26,6 @@ QUICK = {"CONNECT_METRICS_INTERVAL": "1", "OTEL_BSP_SCHEDULE_DELAY": "100",
          "OTEL_BLRP_SCHEDULE_DELAY": "100"}  # fmt: skip
 
 
-@pytest.fixture(params=sorted(EXAMPLES), scope="module")
-def example(request: pytest.FixtureRequest) -> ExampleApp:
-    return EXAMPLES[request.param]
-
-
-@pytest.fixture(scope="module")
-def receiver(example: ExampleApp) -> Iterator[Receiver]:
-    with Receiver(token=TOKEN) as running:
-        yield running
-
-
 @pytest.fixture(scope="module")
 def server(
     example: ExampleApp,
@@ -48,7 +37,7 @@ def server(
     env = {
         **database_env,
         "CONNECT_EXPORT_URL": receiver.url,
-        "CONNECT_EXPORT_TOKEN": TOKEN,
+        "CONNECT_EXPORT_TOKEN": receiver.token,
         "CONNECT_PAGEVIEWS_TOKEN": "pv_example",
         "CONNECT_PAGEVIEWS_IDENTITY_KEY": IDENTITY_KEY,
         "CONNECT_PAGEVIEWS_URL": receiver.beacon_url,
@@ -278,7 +267,7 @@ def test_a_plain_job_is_traced_and_linked_to_the_request_that_queued_it(
     assert sent.trace_id == request_span.trace_id
     env = clean_environ(
         PYTHONPATH=str(example.directory), CONNECT_EXPORT_URL=receiver.url,
-        CONNECT_EXPORT_TOKEN=TOKEN, **database_env, **QUICK,
+        CONNECT_EXPORT_TOKEN=receiver.token, **database_env, **QUICK,
     )  # fmt: skip
     worker = subprocess.Popen(
         [example.python, "-m", "plain", "jobs", "worker", "--max-processes", "1"],

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from connect_integration.examples import EXAMPLES, ExampleApp
+from connect_integration.examples import ExampleApp
 from connect_testkit.receiver import Receiver, Span
 from connect_testkit.servers import Server
 
@@ -27,17 +27,6 @@ REFUSE_ROUTE = {
 HOST_CHECKED = {"django", "plain"}
 
 
-@pytest.fixture(params=sorted(EXAMPLES), scope="module")
-def example(request: pytest.FixtureRequest) -> ExampleApp:
-    return EXAMPLES[request.param]
-
-
-@pytest.fixture(scope="module")
-def receiver(example: ExampleApp) -> Iterator[Receiver]:
-    with Receiver(token=TOKEN) as running:
-        yield running
-
-
 @pytest.fixture(scope="module")
 def server(
     example: ExampleApp,
@@ -45,7 +34,7 @@ def server(
     database_env: dict[str, str],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Server]:
-    env = {"CONNECT_EXPORT_URL": receiver.url, "CONNECT_EXPORT_TOKEN": TOKEN, **QUICK}
+    env = {"CONNECT_EXPORT_URL": receiver.url, "CONNECT_EXPORT_TOKEN": receiver.token, **QUICK}
     database = tmp_path_factory.mktemp(example.name) / "example.sqlite3"
     with example.run(database, **database_env, **env) as running:
         yield running

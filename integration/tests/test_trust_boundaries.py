@@ -15,7 +15,6 @@ from connect_integration.examples import EXAMPLES, ExampleApp
 from connect_testkit.receiver import Receiver, Span
 from connect_testkit.servers import Server
 
-TOKEN = "trust-token"
 FRAMEWORKS = ("django", "fastapi", "flask")
 # Nothing is exported by rate; a failing request is kept by tail sampling (a trace of its own).
 AT_RATE_ZERO = {"CONNECT_TRACE_SAMPLE_RATE": "0", "OTEL_BSP_SCHEDULE_DELAY": "100",
@@ -33,17 +32,15 @@ def example(request: pytest.FixtureRequest) -> ExampleApp:
 
 
 @pytest.fixture(scope="module")
-def receiver(example: ExampleApp) -> Iterator[Receiver]:
-    with Receiver(token=TOKEN) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def server(
     example: ExampleApp, receiver: Receiver, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
     database: Path = tmp_path_factory.mktemp(example.name) / "example.sqlite3"
-    env = {"CONNECT_EXPORT_URL": receiver.url, "CONNECT_EXPORT_TOKEN": TOKEN, **AT_RATE_ZERO}
+    env = {
+        "CONNECT_EXPORT_URL": receiver.url,
+        "CONNECT_EXPORT_TOKEN": receiver.token,
+        **AT_RATE_ZERO,
+    }
     with example.run(database, **env) as running:
         yield running
 
