@@ -5,9 +5,9 @@ Values under secret keys are replaced whole; URLs lose their user and password a
 secret parameters, in the query, the fragment and `;` path parameters, and inside a parameter
 value that is itself a URL; text that libraries write (exception messages, stack traces, status
 descriptions, log bodies, and any other string that quotes a URL with parameters) has the URLs
-inside it scrubbed the same way. Nested values (maps,
-lists, header tuples) are walked. Each distinct key, name and short text is decided once. The
-work happens in the exporters, on the export thread, never on the request's.
+inside it scrubbed the same way. Nested values (maps, lists, header tuples) are walked. Each
+distinct key, name and short text is decided once. The work happens in the exporters, on the
+export thread, never on the request's.
 """
 
 from __future__ import annotations
