@@ -47,15 +47,6 @@ def server(
         yield running
 
 
-def server_span(receiver: Receiver, path: str) -> Span:
-    def found(r: Receiver) -> list[Span]:
-        return [s for s in r.spans() if s.kind == "SERVER" and s.attributes.get("url.path") == path]
-
-    receiver.wait_for(lambda r: bool(found(r)))
-    (span,) = found(receiver)
-    return span
-
-
 def duration_routes(receiver: Receiver) -> list[object]:
     """The `http.route` of every http.server.request.duration point so far."""
     return [
@@ -70,7 +61,7 @@ def test_a_server_span_per_request_named_by_its_route(
     example: ExampleApp, server: Server, receiver: Receiver
 ) -> None:
     assert server.get("/items/42")[0] == 200
-    span = server_span(receiver, "/items/42")
+    span = receiver.server_span("/items/42")
     assert span.attributes["http.route"] == example.item_route
     assert span.name == f"GET {example.item_route}"
     assert span.attributes["http.request.method"] == "GET"
@@ -86,7 +77,7 @@ def test_secret_and_personal_path_segments_never_leave(
 ) -> None:
     token, uid = "s3t-4f9e8c2d1b", "MTIzNDU"
     assert server.get(f"/reset/{uid}/{token}?email=ada%40example.com&page=2")[0] == 200
-    span = server_span(receiver, "/reset/[redacted]/[redacted]")
+    span = receiver.server_span("/reset/[redacted]/[redacted]")
     # The route names the segments (Plain's with converters: <str:token>).
     assert span.attributes["http.route"].replace("str:", "") in (
         "/reset/<uidb64>/<token>",
@@ -122,7 +113,7 @@ def test_query_duration_histogram(server: Server, receiver: Receiver) -> None:
 
 def test_the_raising_route_records_its_exception(server: Server, receiver: Receiver) -> None:
     assert server.get("/boom")[0] == 500
-    span = server_span(receiver, "/boom")
+    span = receiver.server_span("/boom")
     assert span.status_code == "ERROR"
     events = [e for e in span.events if e.name == "exception"]
     assert events and events[0].attributes["exception.type"] == "RuntimeError"
@@ -212,7 +203,7 @@ def test_a_log_record_from_a_request_carries_its_trace_once(
     server: Server, receiver: Receiver
 ) -> None:
     assert server.get("/log")[0] == 200
-    span = server_span(receiver, "/log")
+    span = receiver.server_span("/log")
     line = "an informative line from inside a request"
     receiver.wait_for(lambda r: any(log.body == line for log in r.logs()))
     matching = [log for log in receiver.logs() if log.body == line]
@@ -245,7 +236,7 @@ def test_no_internal_asgi_spans(example: ExampleApp, server: Server, receiver: R
     if example.name != "fastapi":
         pytest.skip("the ASGI middleware's send/receive spans are FastAPI's")
     assert server.get("/items/43")[0] == 200
-    span = server_span(receiver, "/items/43")
+    span = receiver.server_span("/items/43")
     in_trace = [s.name for s in receiver.spans() if s.trace_id == span.trace_id]
     assert not [name for name in in_trace if name.endswith(("http send", "http receive"))]
 
@@ -257,7 +248,7 @@ def test_a_plain_job_is_traced_and_linked_to_the_request_that_queued_it(
         pytest.skip("plain.jobs is Plain's")
     status, body = server.get("/job")
     assert status == 200, body.decode(errors="replace") + server.output()[-3000:]
-    request_span = server_span(receiver, "/job")
+    request_span = receiver.server_span("/job")
     receiver.wait_for(
         lambda r: any(
             s.kind == "PRODUCER" for s in r.spans() if s.trace_id == request_span.trace_id
@@ -301,7 +292,7 @@ def test_sigterm_flushes_the_last_request(
             status, body = server.get("/log")
             assert status == 200, body.decode(errors="replace") + server.output()[-3000:]
             assert server.stop() in GRACEFUL
-        span = server_span(receiver, "/log")
+        span = receiver.server_span("/log")
         assert any(log.trace_id == span.trace_id for log in receiver.logs())
         assert any(m.name == "http.server.request.duration" for m in receiver.metrics())
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from connect_integration.examples import EXAMPLES, ExampleApp
-from connect_testkit.receiver import Receiver, Span
+from connect_testkit.receiver import Receiver
 from connect_testkit.servers import Server
 
 FRAMEWORKS = ("django", "fastapi", "flask")
@@ -45,15 +45,6 @@ def server(
         yield running
 
 
-def server_span(receiver: Receiver, path: str) -> Span:
-    def found(r: Receiver) -> list[Span]:
-        return [s for s in r.spans() if s.kind == "SERVER" and s.attributes.get("url.path") == path]
-
-    receiver.wait_for(lambda r: bool(found(r)))
-    (span,) = found(receiver)
-    return span
-
-
 def test_a_public_callers_sampled_flag_neither_exports_nor_names_the_trace(
     server: Server, receiver: Receiver
 ) -> None:
@@ -63,7 +54,7 @@ def test_a_public_callers_sampled_flag_neither_exports_nor_names_the_trace(
     assert server.get("/boom", {**traceparent(failing_trace, caller_span), **PUBLIC})[0] == 500
 
     # The failing request is kept, in a trace of its own that links to what the caller sent.
-    failed = server_span(receiver, "/boom")
+    failed = receiver.server_span("/boom")
     assert failed.trace_id != failing_trace
     assert failed.parent_span_id == ""
     assert failed.links == [(failing_trace, caller_span)]
@@ -74,6 +65,6 @@ def test_a_public_callers_sampled_flag_neither_exports_nor_names_the_trace(
 def test_a_caller_on_the_apps_network_joins_its_trace(server: Server, receiver: Receiver) -> None:
     trace_id, caller_span = "d4" * 16, "e5" * 8
     assert server.get("/items/6", traceparent(trace_id, caller_span))[0] == 200
-    joined = server_span(receiver, "/items/6")
+    joined = receiver.server_span("/items/6")
     assert (joined.trace_id, joined.parent_span_id) == (trace_id, caller_span)
     assert joined.links == []

@@ -101,6 +101,19 @@ class Store:
                 raise AssertionError(f"receiver: not arrived within {timeout}s; {self.summary()}")
             time.sleep(0.05)
 
+    def server_span(self, path: str) -> Span:
+        """The one server span of the request for `path`, once it has arrived."""
+
+        def found(store: Store) -> list[Span]:
+            return [
+                s for s in store.spans()
+                if s.kind == "SERVER" and s.attributes.get("url.path") == path
+            ]  # fmt: skip
+
+        self.wait_for(lambda store: bool(found(store)))
+        (span,) = found(self)
+        return span
+
     def record(self, kind: str, items: list[Any]) -> None:
         with self._lock:
             getattr(self._recorded, kind).extend(items)
