@@ -223,7 +223,10 @@ def _handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
         def _read(self, length: int, limit: int = MAX_BODY_BYTES) -> bytes:
             if length > limit:
-                raise _Refusal(413, b"body too large", close=True)
+                # Read and dropped when it is not huge: a connection closed on a body still
+                # arriving is reset, and the sender may never see the answer.
+                self._discard(length)
+                raise _Refusal(413, b"body too large", close=self.close_connection)
             # A client that announces more than it sends is cut at the request's deadline.
             try:
                 body = self.rfile.read(length)
