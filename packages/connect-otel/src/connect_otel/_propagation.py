@@ -165,8 +165,7 @@ def _caller_addresses(carrier: object) -> list[str] | None:
     elif carrier.get("type") in ("http", "websocket") and "headers" in carrier:
         client = carrier.get("client")
         peer = str(client[0]) if client else ""
-        forwarded_for = _asgi_header(carrier["headers"], b"x-forwarded-for")
-        forwarded = _asgi_header(carrier["headers"], b"forwarded")
+        forwarded_for, forwarded = _asgi_forwarding_headers(carrier["headers"])
     else:
         return None
     # No peer address (a Unix socket) means a proxy on this machine: the headers say who called.
@@ -176,9 +175,17 @@ def _caller_addresses(carrier: object) -> list[str] | None:
     return addresses
 
 
-def _asgi_header(headers: Sequence[tuple[bytes, bytes]], name: bytes) -> str:
-    values = [value.decode("latin-1") for key, value in headers if key.lower() == name]
-    return ",".join(values)
+def _asgi_forwarding_headers(headers: Sequence[tuple[bytes, bytes]]) -> tuple[str, str]:
+    """`X-Forwarded-For` and `Forwarded`, each of its lines joined, in one pass over them all."""
+    forwarded_for: list[str] = []
+    forwarded: list[str] = []
+    for key, value in headers:
+        name = key.lower()
+        if name == b"x-forwarded-for":
+            forwarded_for.append(value.decode("latin-1"))
+        elif name == b"forwarded":
+            forwarded.append(value.decode("latin-1"))
+    return ",".join(forwarded_for), ",".join(forwarded)
 
 
 def _forwarded_for(header: str) -> list[str]:

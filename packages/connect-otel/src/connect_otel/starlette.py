@@ -12,10 +12,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Any
 
+from opentelemetry import trace
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from connect_otel import _mounted_routes
+from connect_otel._asgi_server_spans import AsgiTracerProvider
 from connect_otel._development_metrics import request_meter_provider
 from connect_otel._logbridge import remember_span_context
 from connect_otel._setup import SHUTDOWN_AT_EXIT_TIMEOUT, activate, shutdown
@@ -50,11 +52,16 @@ def init_app(app: Starlette, **settings: object) -> bool:
             excluded_urls=active.excluded_urls() or None,
             exclude_spans=None if active.asgi_internal_spans else ["receive", "send"],
             meter_provider=request_meter_provider(active),
+            tracer_provider=AsgiTracerProvider(trace.get_tracer_provider()),
         )
     else:
         from opentelemetry.instrumentation.starlette import StarletteInstrumentor
 
-        StarletteInstrumentor.instrument_app(app, meter_provider=request_meter_provider(active))
+        StarletteInstrumentor.instrument_app(
+            app,
+            meter_provider=request_meter_provider(active),
+            tracer_provider=AsgiTracerProvider(trace.get_tracer_provider()),
+        )
     _flush_at_lifespan_shutdown(app)
     return True
 
