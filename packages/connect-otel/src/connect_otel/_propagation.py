@@ -190,6 +190,8 @@ def _asgi_forwarding_headers(headers: Sequence[tuple[bytes, bytes]]) -> tuple[st
 
 def _forwarded_for(header: str) -> list[str]:
     """The `for=` of each element of a `Forwarded` header (RFC 7239)."""
+    if not header:
+        return []
     found = []
     for element in header.split(","):
         for pair in element.split(";"):
