@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from urllib.parse import urlsplit
 
 from opentelemetry import _logs, metrics, trace
@@ -29,6 +30,7 @@ from opentelemetry.sdk.metrics.export import MetricExporter, PeriodicExportingMe
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from wrapt import register_post_import_hook
 
 from connect_otel import _early_connections, _exporters, _instrumentations, _propagation
 from connect_otel._console import CONSOLE, ConnectConsole
@@ -269,6 +271,13 @@ def _warn_foreign(kind: str, provider: object) -> None:
 
 
 def _keep_out_of_sentry() -> None:
+    # When the app imports Sentry, not before: importing it for an app that does not use it
+    # loads some fifty modules (httpcore among them), which every full garbage collection then
+    # walks while a request waits.
+    register_post_import_hook(_ignore_export_loggers, "sentry_sdk")
+
+
+def _ignore_export_loggers(sentry_sdk: ModuleType) -> None:
     try:
         from sentry_sdk.integrations.logging import ignore_logger
     except ImportError:
