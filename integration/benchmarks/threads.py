@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,9 @@ WARMUP = 300
 DRAIN_SECONDS = 6.5
 
 
-def measure_in_this_process(count: int) -> dict[str, float]:
-    """Runs in the child: the app is imported with BENCH_SETUP already chosen."""
+def flask_request() -> Callable[[int], None]:
+    """In a child whose BENCH_SETUP is chosen: one GET of the benchmark app's route, through
+    WSGI, with its body read and closed as a server would."""
     sys.path.insert(0, str(HERE))
     from flask_bench import app
 
@@ -69,6 +71,13 @@ def measure_in_this_process(count: int) -> dict[str, float]:
         b"".join(body)
         getattr(body, "close", lambda: None)()
 
+    return request
+
+
+def measure_in_this_process(count: int) -> dict[str, float]:
+    """Runs in the child: the app is imported with BENCH_SETUP already chosen."""
+    request = flask_request()
+
     def process_cpu() -> float:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         return usage.ru_utime + usage.ru_stime
@@ -85,7 +94,8 @@ def measure_in_this_process(count: int) -> dict[str, float]:
     return {"request": thread_cpu / count * 1e6, "other": (total - thread_cpu) / count * 1e6}
 
 
-def measure(setup: str, url: str, count: int) -> dict[str, float]:
+def measure(setup: str, url: str, count: int, script: str = __file__) -> dict[str, float]:
+    """Runs `script --child count` with BENCH_SETUP chosen; its last line is its JSON result."""
     env = {
         **os.environ,
         "BENCH_SETUP": setup,
@@ -97,7 +107,7 @@ def measure(setup: str, url: str, count: int) -> dict[str, float]:
         "OTEL_EXPORTER_OTLP_HEADERS": f"Authorization=Bearer {TOKEN}",
     }
     result = subprocess.run(
-        [sys.executable, __file__, "--child", str(count)],
+        [sys.executable, script, "--child", str(count)],
         env=env,
         capture_output=True,
         text=True,
