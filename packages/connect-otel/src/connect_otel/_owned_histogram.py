@@ -31,6 +31,9 @@ from opentelemetry.sdk.metrics._internal._view_instrument_match import (
     _hash_attributes,
     _ViewInstrumentMatch,
 )
+from opentelemetry.sdk.metrics._internal.aggregation import (
+    _DEFAULT_EXPLICIT_BUCKET_HISTOGRAM_AGGREGATION_BOUNDARIES as _DEFAULT_BOUNDARIES,
+)
 from opentelemetry.sdk.metrics._internal.aggregation import _ExplicitBucketHistogramAggregation
 from opentelemetry.sdk.metrics._internal.measurement import Measurement
 from opentelemetry.sdk.metrics._internal.measurement_consumer import (
@@ -63,11 +66,25 @@ def histogram_recorder(
     instrument = meter.create_histogram(
         name, unit=unit, description=description, explicit_bucket_boundaries_advisory=boundaries
     )
+    return recorder_for(instrument, boundaries, attributes_of)
+
+
+def recorder_for(
+    instrument: Any, boundaries: Sequence[float], attributes_of: Callable[[Key], Attributes]
+) -> HistogramRecorder[Key]:
+    """Connect's aggregation over an SDK histogram made elsewhere; its own record else."""
     if isinstance(instrument, Histogram):
         consumer = getattr(instrument, "_measurement_consumer", None)
         if isinstance(consumer, SynchronousMeasurementConsumer):
             return OwnedHistogram(instrument, consumer, boundaries, attributes_of)
     return _Recorded(instrument, attributes_of)
+
+
+def sdk_boundaries(instrument: Histogram) -> tuple[float, ...]:
+    """The buckets the SDK aggregates an instrument in without a view: its advice, or the
+    SDK's default (which Plain's request-duration histogram, made without advice, gets)."""
+    advised = instrument._advisory.explicit_bucket_boundaries
+    return tuple(_DEFAULT_BOUNDARIES if advised is None else advised)
 
 
 @dataclass

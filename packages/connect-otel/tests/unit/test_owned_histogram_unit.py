@@ -9,12 +9,14 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from types import ModuleType
 from typing import Any
 
 import pytest
 from opentelemetry import trace
 from opentelemetry.instrumentation._semconv import HTTP_DURATION_HISTOGRAM_BUCKETS_NEW
 from opentelemetry.metrics import NoOpMeter
+from opentelemetry.metrics._internal import _ProxyMeter
 from opentelemetry.sdk.metrics import (
     AlwaysOnExemplarFilter,
     ExemplarFilter,
@@ -41,6 +43,7 @@ from connect_otel import _owned_histogram
 from connect_otel._development_metrics import KeyedByAttributes, OwnedDuration
 from connect_otel._owned_histogram import OwnedHistogram, Series, histogram_recorder
 from connect_otel._request_metrics import DURATION_BUCKETS, DurationKey, duration_attributes
+from connect_otel.plain import duration as plain_duration
 
 NAME = "http.server.request.duration"
 DESCRIPTION = "Duration of HTTP server requests."
@@ -420,3 +423,94 @@ def test_a_failing_record_never_reaches_the_contrib_middleware() -> None:
             raise RuntimeError("a broken metrics pipeline")
 
     KeyedByAttributes(Failing()).record(0.1, {"http.route": "/"})  # type: ignore[arg-type]
+
+
+def plains_attributes(key: DurationKey) -> dict[str, str | int]:
+    """What Plain's request handler records with a duration: its own set and order."""
+    method, scheme, _, route, status_code, error = key
+    attributes: dict[str, str | int] = {
+        "http.request.method": method,
+        "http.response.status_code": status_code or 500,
+        "url.scheme": scheme,
+        "network.protocol.name": "http",
+    }
+    if route is not None:
+        attributes["http.route"] = route
+    if error is not None or (status_code or 500) >= 500:
+        attributes["error.type"] = error or str(status_code or 500)
+    return attributes
+
+
+@pytest.fixture
+def plain_handler(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """Where Plain's request handler keeps the instrument it made at import (the real module
+    is only in the Python 3.13 environment; the Plain example's tests check it there)."""
+    handler = ModuleType(plain_duration.HANDLER_MODULE)
+    monkeypatch.setitem(sys.modules, plain_duration.HANDLER_MODULE, handler)
+    return handler
+
+
+@pytest.mark.parametrize("made", ["before the provider", "after it"])
+def test_plains_request_durations_export_what_the_sdks_histogram_exports(
+    clock: Clock, plain_handler: ModuleType, made: str
+) -> None:
+    """Plain makes its histogram without bucket advice, at import: through the API's proxy
+    when no provider is set yet. Connect aggregates it in the SDK's default buckets."""
+    sdk_reader, own_reader = (InMemoryMetricReader(preferred_temporality=DELTA) for _ in "ab")
+    sdk_provider, own_provider = (
+        MeterProvider(metric_readers=[reader], resource=RESOURCE, shutdown_on_exit=False)
+        for reader in (sdk_reader, own_reader)
+    )
+    sdk = sdk_provider.get_meter("plain").create_histogram(NAME, "s", DESCRIPTION)
+    if made == "before the provider":
+        proxy = _ProxyMeter("plain")
+        plain_handler.request_duration_histogram = proxy.create_histogram(NAME, "s", DESCRIPTION)
+        proxy.on_set_meter_provider(own_provider)
+    else:
+        own_meter = own_provider.get_meter("plain")
+        plain_handler.request_duration_histogram = own_meter.create_histogram(
+            NAME, "s", DESCRIPTION
+        )
+
+    assert plain_duration.aggregate_plains_request_duration()
+    own = plain_handler.request_duration_histogram
+    assert isinstance(own, KeyedByAttributes)
+    assert isinstance(own._recorder, OwnedHistogram), "Connect's aggregation, not the SDK's"
+    exported = 0
+    for number, interval in enumerate(intervals()):
+        for key, amount, sampled in interval:
+            clock.tick()
+            if sampled is None:
+                sdk.record(amount, plains_attributes(key))
+                own.record(amount, plains_attributes(key))
+            else:
+                with trace.use_span(span(sampled, number)):
+                    sdk.record(amount, plains_attributes(key))
+                    own.record(amount, plains_attributes(key))
+        clock.tick()
+        collected = sdk_reader.get_metrics_data()
+        assert own_reader.get_metrics_data() == collected
+        exported += collected is not None
+    assert exported == 4
+    entries = own._recorder._entries.values()
+    assert entries and all(entry.series for entry in entries), "aggregated in Connect's buckets"
+
+
+def test_plains_histogram_is_left_alone_without_the_sdk(plain_handler: ModuleType) -> None:
+    plain_handler.request_duration_histogram = _ProxyMeter("plain").create_histogram(NAME)
+    assert not plain_duration.aggregate_plains_request_duration()
+    assert not isinstance(plain_handler.request_duration_histogram, KeyedByAttributes)
+    del plain_handler.request_duration_histogram
+    assert not plain_duration.aggregate_plains_request_duration()
+
+
+def test_the_sdks_default_buckets_are_where_they_were() -> None:
+    provider = MeterProvider(
+        metric_readers=[InMemoryMetricReader(preferred_temporality=DELTA)],
+        shutdown_on_exit=False,
+    )
+    histogram = provider.get_meter("plain").create_histogram(NAME)
+    (storage,) = histogram._measurement_consumer._reader_storages.values()  # type: ignore[attr-defined]
+    (match,) = storage._get_or_init_view_instrument_match(histogram)
+    assert match._aggregation._boundaries == _owned_histogram.sdk_boundaries(histogram)
+    assert _ProxyMeter("plain").create_histogram(NAME)._real_instrument is None  # type: ignore[attr-defined]
