@@ -36,41 +36,42 @@ IsSecret = Callable[[str], bool]
 
 
 class _Route:
-    """A route template compiled into a pattern, and which group holds which parameter."""
+    """A route template compiled into a pattern, and the groups of its secret parameters."""
 
-    def __init__(
-        self, pattern: re.Pattern[str], groups: list[tuple[str, str]], *, regex: bool
-    ) -> None:
+    def __init__(self, pattern: re.Pattern[str], secret_groups: list[str], *, regex: bool) -> None:
         self.pattern = pattern
-        self.groups = groups  # (group, parameter name); the secret ones once remembered
+        self.secret_groups = secret_groups
         self.regex = regex
 
 
-def _compile(route: str) -> _Route | None:
+def _compile(route: str, is_secret: IsSecret) -> _Route | None:
+    """None for a route without a secret parameter (most routes): its paths are never matched."""
     if "(?P<" in route:
         # Django's re_path: its regex matches the path without the leading slash, which
         # Connect adds to every route.
         regex = route[1:] if route.startswith("/^") else route
+        secret_groups = [name for name in _NAMED_GROUP.findall(regex) if is_secret(name)]
+        if not secret_groups:
+            return None
         try:
-            pattern = re.compile(regex)
+            return _Route(re.compile(regex), secret_groups, regex=True)
         except re.error:
             return None
-        names = _NAMED_GROUP.findall(regex)
-        return _Route(pattern, [(name, name) for name in names], regex=True)
-    groups: list[tuple[str, str]] = []
+    secret_groups = []
     parts: list[str] = []
     position = 0
-    for match in _PARAMETER.finditer(route):
+    for index, match in enumerate(_PARAMETER.finditer(route)):
         parts.append(re.escape(route[position : match.start()]))
         converter = match["angle_converter"] or match["brace_converter"]
-        group = f"p{len(groups)}"
-        groups.append((group, match["angle_name"] or match["brace_name"]))
+        group = f"p{index}"
+        if is_secret(match["angle_name"] or match["brace_name"]):
+            secret_groups.append(group)
         parts.append(f"(?P<{group}>{'.+' if converter == 'path' else '[^/]+'})")
         position = match.end()
-    if not groups:
+    if not secret_groups:
         return None
     parts.append(re.escape(route[position:]))
-    return _Route(re.compile("".join(parts)), groups, regex=False)
+    return _Route(re.compile("".join(parts)), secret_groups, regex=False)
 
 
 class RouteRedactor:
@@ -82,15 +83,7 @@ class RouteRedactor:
     def _route(self, route: str) -> _Route | None:
         if route in self._routes:
             return self._routes[route]
-        compiled = _compile(route)
-        if compiled is not None:
-            # Only the secret parameters' groups are ever looked at: a route without one (most
-            # routes) is not matched against its paths at all.
-            compiled.groups = [
-                item for item in compiled.groups if self.parameter_is_secret(item[1])
-            ]
-            if not compiled.groups:
-                compiled = None
+        compiled = _compile(route, self.parameter_is_secret)
         if len(self._routes) < CACHE_LIMIT:
             self._routes[route] = compiled
         return compiled
@@ -135,7 +128,7 @@ class RouteRedactor:
             return path
         offset = len(path) - len(subject)
         spans = []
-        for group, _name in route.groups:
+        for group in route.secret_groups:
             start, end = match.span(group)
             if start >= 0 and end > start:
                 spans.append((start + offset, end + offset))
