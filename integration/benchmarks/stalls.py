@@ -24,7 +24,7 @@ import sys
 import time
 from typing import Any
 
-from threads import SETUPS, TOKEN, WARMUP, flask_request, measure
+from threads import SETUPS, WARMUP, flask_request, measure_rounds
 
 # A worker between two requests: long enough for a waiting export thread to take the
 # interpreter, short enough that a run crosses several export batches.
@@ -79,20 +79,11 @@ def measure_in_this_process(count: int) -> dict[str, float]:
 
 
 def main() -> None:
-    from connect_testkit.receiver import Receiver
-
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=4000)
     args = parser.parse_args()
-    samples: dict[str, list[dict[str, float]]] = {setup: [] for setup in SETUPS}
-    with Receiver(token=TOKEN) as receiver:
-        for round_number in range(args.rounds):
-            for setup in SETUPS:
-                sample = measure(setup, receiver.url, args.requests, __file__)
-                samples[setup].append(sample)
-                print(f"round {round_number + 1}/{args.rounds} {setup}: {sample}", file=sys.stderr)
-    print(table(samples, args.requests))
+    print(table(measure_rounds(args.rounds, args.requests, __file__), args.requests))
 
 
 def table(samples: dict[str, list[dict[str, float]]], requests: int) -> str:

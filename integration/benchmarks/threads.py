@@ -118,22 +118,29 @@ def measure(setup: str, url: str, count: int, script: str = __file__) -> dict[st
     return measured
 
 
-def main() -> None:
+def measure_rounds(
+    rounds: int, count: int, script: str = __file__
+) -> dict[str, list[dict[str, float]]]:
+    """Every set-up measured by `script` once a round, the set-ups taking turns."""
     from connect_testkit.receiver import Receiver
 
+    samples: dict[str, list[dict[str, float]]] = {setup: [] for setup in SETUPS}
+    # The receiver's own CPU is this process's, never the measured one's.
+    with Receiver(token=TOKEN) as receiver:
+        for round_number in range(rounds):
+            for setup in SETUPS:
+                sample = measure(setup, receiver.url, count, script)
+                samples[setup].append(sample)
+                print(f"round {round_number + 1}/{rounds} {setup}: {sample}", file=sys.stderr)
+    return samples
+
+
+def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=3000)
     args = parser.parse_args()
-    samples: dict[str, list[dict[str, float]]] = {setup: [] for setup in SETUPS}
-    # The receiver's own CPU is this process's, never the measured one's.
-    with Receiver(token=TOKEN) as receiver:
-        for round_number in range(args.rounds):
-            for setup in SETUPS:
-                sample = measure(setup, receiver.url, args.requests)
-                samples[setup].append(sample)
-                print(f"round {round_number + 1}/{args.rounds} {setup}: {sample}", file=sys.stderr)
-    print(table(samples))
+    print(table(measure_rounds(args.rounds, args.requests)))
 
 
 def table(samples: dict[str, list[dict[str, Any]]]) -> str:
