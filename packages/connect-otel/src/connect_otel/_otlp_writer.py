@@ -24,6 +24,7 @@ from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import SpanKind
 
 from connect_otel import _encodable
+from connect_otel._fast_reads import attribute_dict, span_attributes, span_events, span_links
 
 # The memory the memo may hold before it starts again, by its estimate: an entry costs its
 # bytes, its key's text (about as long) and the objects around them; a remembered resource or
@@ -199,10 +200,10 @@ class OtlpWriter:
                 parts += (b"\x39", _FIXED64(start))
             if end:
                 parts += (b"\x41", _FIXED64(end))
-        parts.append(self._attributes(b"\x4a", span.attributes))
+        parts.append(self._attributes(b"\x4a", span_attributes(span)))
         if span.dropped_attributes:
             parts.append(_uint32(b"\x50", span.dropped_attributes))
-        for event in span.events:
+        for event in span_events(span):
             event_parts = b"".join(
                 (
                     b"\x09" + _FIXED64(event.timestamp) if event.timestamp else b"",
@@ -214,7 +215,7 @@ class OtlpWriter:
             parts += (b"\x5a", _sized(event_parts))
         if span.dropped_events:
             parts.append(_uint32(b"\x60", span.dropped_events))
-        for link in span.links:
+        for link in span_links(span):
             link_parts = b"".join(
                 (
                     b"\x0a\x10",
@@ -269,11 +270,14 @@ class OtlpWriter:
     # Attributes and values
 
     def _attributes(self, tag: bytes, attributes: Mapping[str, Any] | None) -> bytes:
-        if not attributes:
+        if attributes is None:
+            return b""
+        readable = attribute_dict(attributes)
+        if not readable:
             return b""
         pairs = self._pairs
         written = []
-        for key, value in attributes.items():
+        for key, value in readable.items():
             kind = type(value)
             if kind is str or kind is int or kind is bool:
                 # The type is in the key: True == 1, yet they encode differently.

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 
+from connect_otel._fast_reads import span_attributes
 from connect_otel._span_copy import copy_span
 
 logger = logging.getLogger("connect_otel")
@@ -214,8 +215,10 @@ def _from_list(tokens: list[_Token], index: int, tables: list[str]) -> bool:
 
 def named_span(span: ReadableSpan) -> ReadableSpan:
     """`span` named by its query's summary, or `span` itself when it has none to give."""
-    attributes = span.attributes or {}
-    if span.kind is not SpanKind.CLIENT or SUMMARY in attributes:
+    if span.kind is not SpanKind.CLIENT:
+        return span
+    attributes = span_attributes(span)
+    if SUMMARY in attributes:
         return span
     statement = next(
         (value for key in STATEMENT_KEYS if isinstance(value := attributes.get(key), str)), None

@@ -25,6 +25,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.trace import Link, Status
 
+from connect_otel._fast_reads import attribute_dict, span_attributes, span_events, span_links
 from connect_otel._resource import HashedOnceResource
 from connect_otel._route_redaction import REDACTED, RouteRedactor
 from connect_otel._secret_names import (
@@ -133,10 +134,13 @@ class Scrubber:
 
     def attributes(self, attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:
         """The attributes with secrets replaced, or None when nothing needed replacing."""
-        if not attributes:
+        if attributes is None:
             return None
-        scrubbed = self._mapping(attributes, 0)
-        return None if scrubbed is attributes else dict(scrubbed)
+        readable = attribute_dict(attributes)
+        if not readable:
+            return None
+        scrubbed = self._mapping(readable, 0)
+        return None if scrubbed is readable else dict(scrubbed)
 
     def _mapping(self, mapping: Mapping[str, Any], depth: int) -> Mapping[str, Any]:
         changed: dict[str, Any] | None = None
@@ -280,21 +284,23 @@ class Scrubber:
         return scrubbed
 
     def span(self, span: ReadableSpan) -> ReadableSpan:
-        attributes = self.attributes(span.attributes)
+        attributes = self.attributes(span_attributes(span))
         name, attributes = self._paths(span, attributes)
         events: list[Event] | None = None
-        for index, event in enumerate(span.events):
+        held_events = span_events(span)
+        for index, event in enumerate(held_events):
             event_attributes = self.attributes(event.attributes)
             if event_attributes is not None:
                 if events is None:
-                    events = list(span.events)
+                    events = list(held_events)
                 events[index] = _ScrubbedEvent(event, event_attributes)
         links: list[Link] | None = None
-        for index, link in enumerate(span.links):
+        held_links = span_links(span)
+        for index, link in enumerate(held_links):
             link_attributes = self.attributes(link.attributes)
             if link_attributes is not None:
                 if links is None:
-                    links = list(span.links)
+                    links = list(held_links)
                 links[index] = Link(link.context, link_attributes)
         status: Status | None = None
         description = span.status.description
@@ -320,9 +326,9 @@ class Scrubber:
     ) -> tuple[str | None, dict[str, Any] | None]:
         """The span's name and attributes with the path's secret and personal segments redacted
         (`_route_redaction`): in `url.path`, the URLs that carry it, and the name."""
-        current = span.attributes if scrubbed is None else scrubbed
-        path = current.get("url.path") if current else None
-        if not isinstance(path, str) or not current:
+        current = span_attributes(span) if scrubbed is None else scrubbed
+        path = current.get("url.path")
+        if not isinstance(path, str):
             return None, scrubbed
         route = current.get("http.route")
         redacted = self._routes.path(route if isinstance(route, str) else None, path)

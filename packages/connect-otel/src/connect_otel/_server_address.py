@@ -12,6 +12,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.semconv.attributes.server_attributes import SERVER_ADDRESS, SERVER_PORT
 from opentelemetry.trace import SpanKind
 
+from connect_otel._fast_reads import span_attributes
 from connect_otel._span_copy import copy_span
 
 
@@ -35,14 +36,15 @@ def split_host(value: str) -> tuple[str, int | None] | None:
 
 def server_span_address(span: ReadableSpan) -> ReadableSpan:
     """`span` itself, or a copy with its address split when it is a server span's `host:port`."""
-    if span.kind is not SpanKind.SERVER or not span.attributes:
+    if span.kind is not SpanKind.SERVER:
         return span
-    address = span.attributes.get(SERVER_ADDRESS)
+    readable = span_attributes(span)
+    address = readable.get(SERVER_ADDRESS)
     split = split_host(address) if isinstance(address, str) else None
     if split is None:
         return span
     host, port = split
-    attributes = {**span.attributes, SERVER_ADDRESS: host}
+    attributes = {**readable, SERVER_ADDRESS: host}
     if port is not None:
         attributes[SERVER_PORT] = port
     return copy_span(span, attributes=attributes)

@@ -1,4 +1,4 @@
-"""Copies of finished spans and log records with some fields replaced, through public API only.
+"""Copies of finished spans and log records with some fields replaced.
 
 The SDK's spans are read-only once ended; scrubbing and tail sampling hand the exporter a copy
 instead. The copy reports the original's dropped counts, which a plain ReadableSpan built from
@@ -19,24 +19,11 @@ from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import Link, SpanContext, Status
 
+from connect_otel._fast_reads import span_attributes, span_events, span_links
+
 
 class _SpanCopy(ReadableSpan):
-    def __init__(self, span: ReadableSpan, replaced: _Replaced) -> None:
-        super().__init__(
-            name=span.name if replaced.name is None else replaced.name,
-            context=replaced.context or span.context,
-            parent=span.parent,
-            resource=replaced.resource or span.resource,
-            attributes=span.attributes if replaced.attributes is None else replaced.attributes,
-            events=span.events if replaced.events is None else replaced.events,
-            links=span.links if replaced.links is None else replaced.links,
-            kind=span.kind,
-            status=replaced.status or span.status,
-            start_time=span.start_time,
-            end_time=span.end_time,
-            instrumentation_scope=replaced.scope or span.instrumentation_scope,
-        )
-        self._dropped = (span.dropped_attributes, span.dropped_events, span.dropped_links)
+    _dropped: tuple[int, int, int]
 
     @property
     def dropped_attributes(self) -> int:
@@ -49,18 +36,6 @@ class _SpanCopy(ReadableSpan):
     @property
     def dropped_links(self) -> int:
         return self._dropped[2]
-
-
-@dataclasses.dataclass(frozen=True)
-class _Replaced:
-    name: str | None
-    context: SpanContext | None
-    attributes: Mapping[str, Any] | None
-    events: Sequence[Event] | None
-    links: Sequence[Link] | None
-    status: Status | None
-    resource: Resource | None
-    scope: InstrumentationScope | None
 
 
 def copy_span(
@@ -76,8 +51,24 @@ def copy_span(
     scope: InstrumentationScope | None = None,
 ) -> ReadableSpan:
     """`span` with the given fields replaced; None keeps the original's."""
-    replaced = _Replaced(name, context, attributes, events, links, status, resource, scope)
-    return _SpanCopy(span, replaced)
+    # The original's parts are read as the SDK holds them (`_fast_reads`): most server spans
+    # are copied, on the export thread.
+    copied = _SpanCopy(
+        name=span.name if name is None else name,
+        context=context or span.context,
+        parent=span.parent,
+        resource=resource or span.resource,
+        attributes=span_attributes(span) if attributes is None else attributes,
+        events=span_events(span) if events is None else events,
+        links=span_links(span) if links is None else links,
+        kind=span.kind,
+        status=status or span.status,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=scope or span.instrumentation_scope,
+    )
+    copied._dropped = (span.dropped_attributes, span.dropped_events, span.dropped_links)
+    return copied
 
 
 def copy_log_record(
