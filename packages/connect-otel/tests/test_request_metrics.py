@@ -15,8 +15,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Sampler
+from opentelemetry.util.http import sanitize_method
 
-from connect_otel._request_metrics import ROUTE_KEY, RequestMetrics
+from connect_otel._request_metrics import KNOWN_METHODS, ROUTE_KEY, RequestMetrics
 
 Environ = dict[str, Any]
 
@@ -94,6 +95,26 @@ def test_duration_carries_the_route_and_the_stable_attributes(
         "http.response.status_code": 200,
     }
     assert point.explicit_bounds[0] == 0.005, "the conventions' advised buckets, in seconds"
+
+
+@pytest.mark.parametrize(
+    ("method", "recorded"),
+    [("GET", "GET"), ("get", "GET"), ("PROPFIND", "_OTHER"), ("QUERY", "QUERY")],
+)
+def test_the_method_is_recorded_as_the_contrib_instrumentations_record_it(
+    reader: InMemoryMetricReader, meter: Meter, method: str, recorded: str
+) -> None:
+    serve(counted(routed, meter), environ(method))
+    (point,) = points(reader, "http.server.request.duration")
+    assert point.attributes["http.request.method"] == recorded
+
+
+@pytest.mark.parametrize("method", sorted(KNOWN_METHODS))
+def test_methods_taken_without_asking_are_ones_the_contrib_sanitiser_keeps(
+    method: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OTEL_PYTHON_INSTRUMENTATION_HTTP_CAPTURE_ALL_METHODS", raising=False)
+    assert sanitize_method(method) == method
 
 
 def test_requests_in_flight_are_counted_while_they_run(

@@ -43,6 +43,10 @@ ROUTE_KEY = "connect_otel.route"
 # The boundaries the HTTP semantic conventions advise for http.server.request.duration.
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
 
+# Methods that `sanitize_method` keeps as they are whatever the process environment says: it
+# reads the environment on every call, and the request's thread need not.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"})
+
 # What sets a request's duration attributes apart: method, scheme, protocol version, route,
 # status code, error type.
 DurationKey = tuple[str, str, str | None, str | None, int | None, str | None]
@@ -85,7 +89,9 @@ class RequestMetrics:
         if self._excluded(environ.get("PATH_INFO", "")):
             return self._app(environ, start_response)
         started = default_timer()
-        method = sanitize_method(environ.get("REQUEST_METHOD", ""))
+        method = environ.get("REQUEST_METHOD", "")
+        if method not in KNOWN_METHODS:
+            method = sanitize_method(method)
         key = (method, environ.get("wsgi.url_scheme", ""))
         status = ""
 

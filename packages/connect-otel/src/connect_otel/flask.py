@@ -89,14 +89,15 @@ def _describe_request(error: BaseException | None) -> None:
     At teardown the route is known even when a before_request handler answered early."""
     try:
         span = trace.get_current_span()
-        rule = request.url_rule
+        current = request._get_current_object()  # once: each read through the proxy costs
+        rule = current.url_rule
         if rule is not None:
-            request.environ[ROUTE_KEY] = rule.rule
+            current.environ[ROUTE_KEY] = rule.rule
             if span.is_recording():
-                span.update_name(f"{request.method} {rule.rule}")
+                span.update_name(f"{current.method} {rule.rule}")
                 span.set_attribute(HTTP_ROUTE, rule.rule)
         elif span.is_recording():
-            span.update_name(unrouted_span_name(request.method))
+            span.update_name(unrouted_span_name(current.method))
         if error is not None and span.is_recording():
             span.record_exception(error)
             span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
