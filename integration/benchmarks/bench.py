@@ -19,15 +19,23 @@ import argparse
 import dataclasses
 import gzip
 import json
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from measure import arrived, percentiles_ms, tree_cpu_seconds
+from measure import (
+    arrived,
+    full_collections,
+    outside_collections,
+    percentiles_ms,
+    tree_cpu_seconds,
+)
 from report import RESULTS, Sample, publish, write_report
 
 from connect_integration.python313 import ENVIRONMENT_PYTHON as PLAIN_PYTHON
@@ -74,7 +82,10 @@ class Setup:
             BENCH_SETUP=self.mode,
             BENCH_ENDPOINT=receiver.url,
             BENCH_TOKEN=TOKEN,
-            PYTHONPATH=str(REFERENCE if self.mode == "reference" else HERE),
+            # Beside the reference, HERE still gives the app `collections_log`.
+            PYTHONPATH=os.pathsep.join([str(REFERENCE), str(HERE)])
+            if self.mode == "reference"
+            else str(HERE),
             OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url,
             OTEL_EXPORTER_OTLP_HEADERS=f"Authorization=Bearer {TOKEN}",
         )
@@ -139,21 +150,27 @@ def measure_round(setups: list[Setup], warmup: int, count: int, block: int) -> d
     interleaved at a fraction of a second, each set-up sees the same machine.
     """
     with ExitStack() as stack:
+        logs_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         receivers = [stack.enter_context(Receiver(token=TOKEN)) for _ in setups]
         servers = []
         for setup, receiver in zip(setups, receivers, strict=True):
             port = free_port()
             argv, environ = setup.argv(port), setup.environ(receiver)
+            environ["BENCH_COLLECTIONS_LOG"] = str(logs_dir / f"{setup.key}.log")
             serving = run_server(argv, environ, port, cwd=setup.cwd, ready_path="/items/0")
             servers.append(stack.enter_context(serving))
-        took, cpu = load(servers, warmup, count, block)
+        took, sent_at, cpu = load(servers, warmup, count, block)
         for server in servers:
             server.stop()
+        collections = [full_collections(logs_dir / f"{setup.key}.log") for setup in setups]
     samples = {}
-    for setup, receiver, times, seconds in zip(setups, receivers, took, cpu, strict=True):
+    for setup, receiver, times, stamps, seconds, collected in zip(
+        setups, receivers, took, sent_at, cpu, collections, strict=True
+    ):
         ordered = sorted(times)
         p50, p99 = percentiles_ms(ordered)
         spans, logs = arrived(receiver)
+        longest_outside, inside_rounds = outside_collections(stamps, times, collected)
         samples[setup.key] = Sample(
             cpu_us=seconds / count * 1e6,
             median_ms=p50,
@@ -162,16 +179,19 @@ def measure_round(setups: list[Setup], warmup: int, count: int, block: int) -> d
             requests=warmup + count + 1,  # and the readiness probe
             spans=spans,
             logs=logs,
+            max_outside_collections_ms=longest_outside * 1e3,
+            full_collections=inside_rounds,
         )
     return samples
 
 
 def load(
     servers: list[Server], warmup: int, count: int, block: int
-) -> tuple[list[list[float]], list[float]]:
+) -> tuple[list[list[float]], list[list[float]], list[float]]:
+    """Each server's request times and send stamps (`load.py`), and its CPU seconds."""
     argv = [
         sys.executable, str(HERE / "load.py"), "--count", str(count), "--block", str(block),
-        "--warmup", str(warmup), *(str(server.port) for server in servers),
+        "--warmup", str(warmup), "--stamps", *(str(server.port) for server in servers),
     ]  # fmt: skip
     client = subprocess.Popen(
         argv,
@@ -186,10 +206,11 @@ def load(
     client.stdin.write("\n")
     client.stdin.flush()
     took: list[list[float]] = json.loads(client.stdout.readline())
+    sent_at: list[list[float]] = json.loads(client.stdout.readline())
     client.wait(30)
     time.sleep(DRAIN_SECONDS)  # the measured requests' exports are
     after = [tree_cpu_seconds(server.process.pid) for server in servers]
-    return took, [end - start for start, end in zip(before, after, strict=True)]
+    return took, sent_at, [end - start for start, end in zip(before, after, strict=True)]
 
 
 def bundle_size() -> dict[str, int]:
@@ -205,9 +226,10 @@ def tag_render_us(rounds: int) -> dict[str, float]:
     took: dict[str, list[float]] = {"pageviews": [], "reference": []}
     for _ in range(rounds):
         for key in took:
-            environ = clean_environ(BENCH_SETUP=key)
+            # HERE gives the app `collections_log`.
+            environ = clean_environ(BENCH_SETUP=key, PYTHONPATH=str(HERE))
             if key == "reference":
-                environ["PYTHONPATH"] = str(REFERENCE)
+                environ["PYTHONPATH"] = os.pathsep.join([str(REFERENCE), str(HERE)])
             out = subprocess.run(
                 [str(PLAIN_PYTHON), "tag_render.py", "5000"],
                 cwd=HERE / "plain_bench", env=environ, check=True, capture_output=True, text=True,

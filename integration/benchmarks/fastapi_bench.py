@@ -8,10 +8,12 @@ from __future__ import annotations
 import logging
 import os
 
+import collections_log
 from fastapi import FastAPI
 from sdk_by_hand import configure_logfire, configure_sdk
 
 SETUP = os.environ["BENCH_SETUP"]
+collections_log.install()
 
 app = FastAPI(title="bench")
 log = logging.getLogger("bench")

@@ -10,11 +10,13 @@ import logging
 import os
 from typing import Any
 
+import collections_log
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 from sdk_by_hand import ENDPOINT, HEADERS, configure_logfire, configure_sdk
 
 SETUP = os.environ["BENCH_SETUP"]
+collections_log.install()
 
 app = Flask("bench")
 log = logging.getLogger("bench")

@@ -1,5 +1,6 @@
 """What the benchmark and the drills read off a server under load: its process tree's CPU and
-memory from /proc, latency percentiles, and what reached its receiver."""
+memory from /proc, latency percentiles, the waits outside its full garbage collections, and what
+reached its receiver."""
 
 from __future__ import annotations
 
@@ -61,3 +62,26 @@ def arrived(receiver: Receiver) -> tuple[int, int]:
     spans = len([s for s in receiver.spans() if s.kind == "SERVER"])
     logs = len([log for log in receiver.logs() if "requested" in str(log.body)])
     return spans, logs
+
+
+def full_collections(log: Path) -> list[tuple[float, float]]:
+    """The server's full garbage collections (`collections_log`), each as (start, end)."""
+    if not log.exists():
+        return []
+    pairs = (line.split() for line in log.read_text().splitlines())
+    return [(float(start), float(end)) for start, end in pairs]
+
+
+def outside_collections(
+    sent_at: list[float], took: list[float], collections: list[tuple[float, float]]
+) -> tuple[float, int]:
+    """The slowest request's seconds once the full collections inside it are taken out, and
+    how many collections fell among the measured requests."""
+    longest = 0.0
+    for sent, seconds in zip(sent_at, took, strict=True):
+        inside = sum(
+            max(0.0, min(end, sent + seconds) - max(start, sent)) for start, end in collections
+        )
+        longest = max(longest, seconds - inside)
+    first, last = sent_at[0], sent_at[-1] + took[-1]
+    return longest, sum(1 for start, end in collections if end > first and start < last)

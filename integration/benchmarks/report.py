@@ -38,6 +38,10 @@ class Sample:
     requests: int
     spans: int
     logs: int
+    # The slowest request with the server's full garbage collections taken out of it, and how
+    # many fell among the measured requests (`collections_log.py`); absent in older results.
+    max_outside_collections_ms: float | None = None
+    full_collections: int | None = None
 
     def __str__(self) -> str:
         return (
@@ -107,6 +111,21 @@ class Results:
         the largest over rounds."""
         return max(s.max_ms - s.median_ms for s in self.samples[setup])
 
+    def longest_wait_outside_collections(self, setup: str) -> float | None:
+        """The longest wait with the server's full garbage collections taken out of it; None
+        for results measured before they were recorded."""
+        waits = [
+            s.max_outside_collections_ms - s.median_ms
+            for s in self.samples[setup]
+            if s.max_outside_collections_ms is not None
+        ]
+        return max(waits) if waits else None
+
+    def full_collections(self, setup: str) -> int | None:
+        """Full collections among the measured requests, over every round."""
+        counts = [s.full_collections for s in self.samples[setup]]
+        return None if None in counts else sum(c for c in counts if c is not None)
+
 
 def family_table(results: Results, family: str) -> str:
     setups = results.family(family)
@@ -114,17 +133,22 @@ def family_table(results: Results, family: str) -> str:
     bare_p99 = results.median(bare, "p99_ms")
     rows = [
         "| set-up | CPU µs/request | added CPU µs | median ms | p99 ms | p99 ratio to bare "
-        "| longest wait ms | spans / requests | logs / requests |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| longest wait ms | outside full collections ms | full collections "
+        "| spans / requests | logs / requests |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for setup in setups:
         key = setup["key"]
         last = results.samples[key][-1]
+        outside = results.longest_wait_outside_collections(key)
+        collections = results.full_collections(key)
         rows.append(
             f"| {setup['label']} | {results.median(key, 'cpu_us'):.0f} "
             f"| {results.added(key, bare):.0f} | {results.median(key, 'median_ms'):.2f} "
             f"| {results.median(key, 'p99_ms'):.2f} "
             f"| {results.median(key, 'p99_ms') / bare_p99:.2f} | {results.longest_wait(key):.1f} "
+            f"| {'—' if outside is None else f'{outside:.1f}'} "
+            f"| {'—' if collections is None else collections} "
             f"| {last.spans} / {last.requests} | {last.logs} / {last.requests} |"
         )
     return "\n".join(rows)
@@ -165,10 +189,15 @@ def verdict(results: Results, family: str) -> str:
             f"{_met(waited <= they_waited, waited, they_waited)}."
         )
     if target.longest_wait_at_most_ms is not None:
+        # A request held up behind an export: the wait outside the full collections, which
+        # every set-up pays wherever one falls (the column beside the longest wait).
         bound = target.longest_wait_at_most_ms
+        outside = results.longest_wait_outside_collections(target.setup)
+        behind = waited if outside is None else outside
         lines.append(
-            f"Longest wait at most {bound:.1f} ms (half the figure published before Connect's "
-            f"own encoding): {_met(waited <= bound, waited, bound)}."
+            f"Longest wait {'' if outside is None else 'outside full collections '}at most "
+            f"{bound:.1f} ms (half the figure published before Connect's own encoding): "
+            f"{_met(behind <= bound, behind, bound)}."
         )
     return " ".join(lines)
 

@@ -1,11 +1,13 @@
 import logging
 
+import collections_log
 from plain.http import JsonResponse
 from plain.runtime import settings
 from plain.urls import Router, include, path
 from plain.views import View
 
 log = logging.getLogger("app")
+collections_log.install()
 
 
 class ItemView(View):
