@@ -70,15 +70,21 @@ def _trace_requests(app: Flask, settings: Settings) -> None:
     # attributes collected twice, two up-down counter updates); the benchmark shows the cost.
     from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware
 
+    from connect_otel import _wsgi_captured_headers
+
     measured = RequestMetrics(
         app.wsgi_app,
         metrics.get_meter("connect_otel.flask"),
         settings.path_is_excluded,
         count_in_flight=settings.development_metrics,
     )
-    app.wsgi_app = OpenTelemetryMiddleware(  # type: ignore[method-assign]
-        measured, meter_provider=NoOpMeterProvider()
-    )
+    traced = OpenTelemetryMiddleware(measured, meter_provider=NoOpMeterProvider())
+    # Connect records the duration itself (RequestMetrics). Without histograms of its own, the
+    # middleware skips building each request's record attributes and context for a no-op
+    # instrument (it checks these attributes; a unit test fails if they are renamed).
+    traced.duration_histogram_old = traced.duration_histogram_new = None
+    _wsgi_captured_headers.install()
+    app.wsgi_app = traced  # type: ignore[method-assign]
     app.teardown_request(_describe_request)
 
 
@@ -89,7 +95,8 @@ def _describe_request(error: BaseException | None) -> None:
     At teardown the route is known even when a before_request handler answered early."""
     try:
         span = trace.get_current_span()
-        current = request._get_current_object()  # once: each read through the proxy costs
+        # The request behind werkzeug's proxy, taken once: each read through the proxy costs.
+        current = request._get_current_object()  # type: ignore[attr-defined]
         rule = current.url_rule
         if rule is not None:
             current.environ[ROUTE_KEY] = rule.rule
