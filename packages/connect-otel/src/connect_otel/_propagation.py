@@ -156,7 +156,8 @@ def _caller_is_trusted(carrier: object, trusted: TrustedNetworks) -> bool:
 
 def _caller_addresses(carrier: object) -> list[str] | None:
     """The peer and every forwarded address of an HTTP server's request; None for other carriers."""
-    if not isinstance(carrier, Mapping):
+    # WSGI environs and ASGI scopes are dicts: the ABC check is for other carriers.
+    if type(carrier) is not dict and not isinstance(carrier, Mapping):
         return None
     if "REMOTE_ADDR" in carrier or "wsgi.version" in carrier:
         peer = carrier.get("REMOTE_ADDR") or ""
@@ -170,6 +171,8 @@ def _caller_addresses(carrier: object) -> list[str] | None:
         return None
     # No peer address (a Unix socket) means a proxy on this machine: the headers say who called.
     addresses = [peer] if peer else []
+    if not forwarded_for and not forwarded:
+        return addresses
     addresses.extend(item for item in forwarded_for.split(",") if item.strip())
     addresses.extend(_forwarded_for(forwarded))
     return addresses

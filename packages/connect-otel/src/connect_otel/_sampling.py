@@ -76,19 +76,22 @@ class ConnectSampler(Sampler):
         links: Sequence[Link] | None,
         trace_state: TraceState | None,
     ) -> SamplingResult:
-        parent = get_current_span(parent_context)
-        parent_span_context = parent.get_span_context()
-        if kind is SpanKind.CLIENT and (
-            # Under a producer span (a job being sent), client spans are the queue's own
-            # transport: kombu's Redis commands inside Celery's publish, for instance.
-            not parent_span_context.is_valid or getattr(parent, "kind", None) is SpanKind.PRODUCER
-        ):
-            return SamplingResult(Decision.DROP, None, None)
-        if kind is SpanKind.SERVER and attributes and self._settings.excluded_paths:
+        if kind is SpanKind.CLIENT:
+            parent = get_current_span(parent_context)
+            if (
+                not parent.get_span_context().is_valid
+                # Under a producer span (a job being sent), client spans are the queue's own
+                # transport: kombu's Redis commands inside Celery's publish, for instance.
+                or getattr(parent, "kind", None) is SpanKind.PRODUCER
+            ):
+                return SamplingResult(Decision.DROP, None, None)
+        elif kind is SpanKind.SERVER and attributes and self._settings.excluded_paths:
             path = attributes.get("url.path") or attributes.get("http.target")
             if isinstance(path, str) and self._settings.path_is_excluded(path.split("?", 1)[0]):
                 return SamplingResult(Decision.DROP, None, None)
         if self._record_dropped_roots:
+            parent = get_current_span(parent_context)
+            parent_span_context = parent.get_span_context()
             if not parent_span_context.is_valid:
                 result = self._delegate.should_sample(
                     parent_context, trace_id, name, kind, attributes, links, trace_state
