@@ -29,28 +29,38 @@ def installed() -> None:
     _wsgi_captured_headers.install()
 
 
-@pytest.mark.parametrize("setting", [None, "", "referer", "x-request-id,user-agent", "X-.*"])
-def test_request_headers_are_what_the_contrib_collects(
-    setting: str | None, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("name", "variable", "collected_from", "setting"),
+    [
+        *(
+            ("collect_custom_request_headers_attributes", REQUEST_VARIABLE, ENVIRON, setting)
+            for setting in (None, "", "referer", "x-request-id,user-agent", "X-.*")
+        ),
+        *(
+            (
+                "collect_custom_response_headers_attributes",
+                RESPONSE_VARIABLE,
+                RESPONSE_HEADERS,
+                setting,
+            )
+            for setting in (None, "", "location", "x-request-id")
+        ),
+    ],
+)
+def test_headers_are_what_the_contrib_collects(
+    name: str,
+    variable: str,
+    collected_from: Any,
+    setting: str | None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    set_or_unset(monkeypatch, REQUEST_VARIABLE, setting)
-    wrapped = wsgi.collect_custom_request_headers_attributes
+    set_or_unset(monkeypatch, variable, setting)
+    wrapped = getattr(wsgi, name)
     original: Any = getattr(wrapped, "__wrapped__", None)
     assert original is not None, "not installed"
-    assert wrapped(ENVIRON) == original(ENVIRON)
+    assert wrapped(collected_from) == original(collected_from)
     if setting:
-        assert wrapped(ENVIRON), "a named header is captured"
-
-
-@pytest.mark.parametrize("setting", [None, "", "location", "x-request-id"])
-def test_response_headers_are_what_the_contrib_collects(
-    setting: str | None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    set_or_unset(monkeypatch, RESPONSE_VARIABLE, setting)
-    wrapped = wsgi.collect_custom_response_headers_attributes
-    original: Any = getattr(wrapped, "__wrapped__", None)
-    assert original is not None, "not installed"
-    assert wrapped(RESPONSE_HEADERS) == original(RESPONSE_HEADERS)
+        assert wrapped(collected_from), "a named header is captured"
 
 
 def test_installing_twice_wraps_once() -> None:
