@@ -47,6 +47,8 @@ from connect_testkit.servers import Server, gunicorn, plain_server, run_server, 
 HERE = Path(__file__).parent
 # plain.connect 0.5.0, the reference, installed aside by integration/bin/bench.
 REFERENCE = HERE.parents[1] / ".runtime" / "plain-connect-0.5.0"
+# The reference's apps import it, and `collections_log` from HERE.
+REFERENCE_PYTHONPATH = os.pathsep.join([str(REFERENCE), str(HERE)])
 FAMILIES = ("flask", "fastapi", "plain", "batch")
 # The export batch sizes the "batch" family compares, connect-otel on Flask.
 BATCH_SIZES = (512, 128, 64, 32)
@@ -82,10 +84,7 @@ class Setup:
             BENCH_SETUP=self.mode,
             BENCH_ENDPOINT=receiver.url,
             BENCH_TOKEN=TOKEN,
-            # Beside the reference, HERE still gives the app `collections_log`.
-            PYTHONPATH=os.pathsep.join([str(REFERENCE), str(HERE)])
-            if self.mode == "reference"
-            else str(HERE),
+            PYTHONPATH=REFERENCE_PYTHONPATH if self.mode == "reference" else str(HERE),
             OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url,
             OTEL_EXPORTER_OTLP_HEADERS=f"Authorization=Bearer {TOKEN}",
         )
@@ -229,7 +228,7 @@ def tag_render_us(rounds: int) -> dict[str, float]:
             # HERE gives the app `collections_log`.
             environ = clean_environ(BENCH_SETUP=key, PYTHONPATH=str(HERE))
             if key == "reference":
-                environ["PYTHONPATH"] = os.pathsep.join([str(REFERENCE), str(HERE)])
+                environ["PYTHONPATH"] = REFERENCE_PYTHONPATH
             out = subprocess.run(
                 [str(PLAIN_PYTHON), "tag_render.py", "5000"],
                 cwd=HERE / "plain_bench", env=environ, check=True, capture_output=True, text=True,
