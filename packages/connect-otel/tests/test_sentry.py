@@ -46,7 +46,10 @@ def test_export_failures_do_not_become_sentry_events(
         [SENTRY_RECORDING_EVENTS, CONNECT] if sentry_first else [CONNECT, SENTRY_RECORDING_EVENTS]
     )
     result = run_python("".join([*started, A_FAILING_EXPORT_AND_AN_APP_ERROR]), export_env)
-    assert "Failed to export" in result.stderr, "the export did fail"
+    # Whether the console shows the failure depends on when it fell (before or after the bridge
+    # left at shutdown); the endpoint's answers are the proof.
+    answered = {(request.signal, request.status) for request in receiver.requests()}
+    assert ("traces", 500) in answered, "the export did fail"
     # The app's own error still reaches Sentry; nothing from the export does.
     assert json.loads(result.stdout.splitlines()[-1]) == ["app"]
 
