@@ -24,18 +24,19 @@ from opentelemetry import _logs, metrics, trace
 from opentelemetry._logs._internal import ProxyLoggerProvider
 from opentelemetry.metrics._internal import _ProxyMeterProvider
 from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter
+from opentelemetry.sdk._logs.export import LogRecordExporter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricExporter, PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.export import SpanExporter
 from wrapt import register_post_import_hook
 
 from connect_otel import _early_connections, _exporters, _instrumentations, _propagation
 from connect_otel._console import CONSOLE, ConnectConsole
 from connect_otel._logbridge import LogBridge
 from connect_otel._query_names import named_or_as_is
+from connect_otel._queue_drops import LogRecordBatches, QueueDrops, SpanBatches
 from connect_otel._resource import service_resource
 from connect_otel._sampling import ConnectSampler
 from connect_otel._scrubbing import Scrubber
@@ -60,6 +61,7 @@ class Pipeline:
     bridge: LogBridge | None = None
     bridged: list[logging.Logger] = field(default_factory=list)
     scrubber: Scrubber | None = None
+    queue_drops: list[QueueDrops] = field(default_factory=list)
 
     @classmethod
     def install(cls, settings: Settings, self_traced: Sequence[str] = ()) -> Pipeline:
@@ -117,7 +119,8 @@ class Pipeline:
         # The SDK's batch size and schedule (512 items, 5 s; OTEL_BSP_* and OTEL_BLRP_* change
         # them): the benchmark's batch-size sweep found smaller batches dearer in CPU and no
         # better at p99. The exporters pace their work instead (_pacing.py).
-        processor: SpanProcessor = BatchSpanProcessor(exporter)
+        batches = SpanBatches(exporter)
+        processor: SpanProcessor = batches
         current = trace.get_tracer_provider()
         if isinstance(current, TracerProvider):
             current.add_span_processor(processor)
@@ -142,6 +145,7 @@ class Pipeline:
             return
         self.shutdowns.append(("traces", lambda seconds: processor.shutdown()))
         self.signals.append("traces")
+        self.queue_drops.append(batches.drops)
 
     def _guard_trace_context(self) -> None:
         provider = trace.get_tracer_provider()
@@ -178,7 +182,7 @@ class Pipeline:
         exporter: LogRecordExporter = _exporters.log_exporter(self.settings)
         if self.scrubber is not None:
             exporter = ScrubbingLogExporter(exporter, self.scrubber)
-        processor = BatchLogRecordProcessor(exporter)
+        processor = LogRecordBatches(exporter)
         current = _logs.get_logger_provider()
         if isinstance(current, LoggerProvider):
             current.add_log_record_processor(processor)
@@ -193,6 +197,7 @@ class Pipeline:
             return
         self.shutdowns.append(("logs", lambda seconds: processor.shutdown()))
         self.signals.append("logs")
+        self.queue_drops.append(processor.drops)
         self.bridge = LogBridge(
             level=self.settings.log_level, logger_provider=provider, console=CONSOLE
         )
@@ -232,6 +237,8 @@ class Pipeline:
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         unfinished = [thread.name for thread in threads if thread.is_alive()]
+        for drops in self.queue_drops:
+            drops.report_unreported()
         if unfinished:
             logger.warning(
                 "Connect shutdown gave up after %gs with data still unsent (%s): the endpoint "
