@@ -5,7 +5,7 @@ queue and then, for every new item, push the oldest one out and log "Queue full"
 the thread that ended the span or made the log record: a request's thread. A log record is also
 copied for the queue before it is dropped. Under a failing endpoint every request paid that
 twice, and freed two items made thousands of requests before; the fault drills measured it on
-the request's latency (ARCHITECTURE.md, "When the endpoint misbehaves" in the README).
+the request's latency (the benchmark README's "Fault drills").
 
 Connect's processors drop the new item instead, before the SDK does any work on it, as the
 other OpenTelemetry SDKs do; what stays queued is what was made when the endpoint began to
@@ -25,6 +25,7 @@ from typing import Any
 
 from opentelemetry.sdk._logs import ReadWriteLogRecord
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter
+from opentelemetry.sdk._shared_internal import BatchProcessor
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
@@ -41,7 +42,7 @@ class QueueDrops:
 
     def __init__(
         self,
-        batch: Any,
+        batch: BatchProcessor[Any],
         items: str,
         *,
         every: float = REPORT_EVERY_SECONDS,
@@ -57,13 +58,9 @@ class QueueDrops:
         self._unreported = 0
         self._reported_at: float | None = None
 
-    def dropped_as_full(self) -> bool:
-        """Whether the queue is full; if so, the item about to go in is counted as dropped."""
+    def full(self) -> bool:
         batch = self._batch
-        if len(batch._queue) < batch._max_queue_size:
-            return False
-        self.drop_items(1)
-        return True
+        return len(batch._queue) >= batch._max_queue_size
 
     # The SDK's metrics hook: BatchProcessor calls these three.
 
@@ -123,8 +120,9 @@ class SpanBatches(BatchSpanProcessor):
         self.drops = QueueDrops(self._batch_processor, "spans")
 
     def on_end(self, span: ReadableSpan) -> None:
-        # Only a sampled span would be queued.
-        if span.context and span.context.trace_flags.sampled and self.drops.dropped_as_full():
+        # Only a sampled span would have been queued: only it counts as dropped.
+        if self.drops.full() and span.context and span.context.trace_flags.sampled:
+            self.drops.drop_items(1)
             return
         super().on_end(span)
 
@@ -138,7 +136,8 @@ class LogRecordBatches(BatchLogRecordProcessor):
         self.drops = QueueDrops(self._batch_processor, "log records")
 
     def on_emit(self, log_record: ReadWriteLogRecord) -> None:
-        if self.drops.dropped_as_full():
+        if self.drops.full():
+            self.drops.drop_items(1)
             return
         super().on_emit(log_record)
 
