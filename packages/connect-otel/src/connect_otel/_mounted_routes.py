@@ -49,6 +49,7 @@ def _looking_into_mounts(original: RouteDetails) -> RouteDetails:
             return route
 
     route_details.connect_mounts = True  # type: ignore[attr-defined]
+    route_details.__wrapped__ = original  # type: ignore[attr-defined]
     return route_details
 
 
