@@ -1,8 +1,7 @@
-"""The export thread gives the interpreter away while a batch is encoded, once it has held it for
-`PAUSE_AFTER_SECONDS`: the pauses must fall inside the encoder (Connect's writer, handed the
-batch where the SDK's exporter encodes), which iterates the batch once, lazily. These fail if
-the batch is copied before it is encoded (the pauses would all come first), if the SDK's
-exporter stops handing it to Connect's writer, or if pauses come by count rather than by time."""
+"""The export thread gives the interpreter away while a batch is encoded: the pauses must fall
+inside the encoder (Connect's writer, handed the batch where the SDK's exporter encodes), which
+iterates the batch once, lazily. These fail if the batch is copied before it is encoded (the
+pauses would all come first) or if the SDK's exporter stops handing it to Connect's writer."""
 
 from __future__ import annotations
 
@@ -23,15 +22,15 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from connect_otel import _exporters, _pacing
-from connect_otel._pacing import PAUSE_AFTER_SECONDS, Paced
+from connect_otel import _exporters
+from connect_otel._pacing import EVERY, Paced
 from connect_otel._scrubbing import Scrubber
 from connect_otel._scrubbing_exporters import ScrubbingLogExporter
 from connect_otel._span_steps import SpanStepsExporter
 from connect_otel.settings import Settings, resolve
 from connect_testkit.receiver import Receiver
 
-BATCH = 64
+BATCH = EVERY * 4
 
 
 @pytest.fixture
@@ -85,25 +84,10 @@ def test_a_paced_batch_is_the_same_batch() -> None:
     assert paced[5] == 5 and paced[-1] == items[-1] and list(paced[2:4]) == [2, 3]
 
 
-def test_pauses_come_after_the_interpreter_was_held_long_enough() -> None:
-    now = [0.0]
-    items = list(range(40))
-    with pauses() as seen:
-        for _ in Paced(items, clock=lambda: now[0]):
-            now[0] += PAUSE_AFTER_SECONDS * 0.3  # each item's work
-    # The fourth item's work crosses the limit: a pause before items 4, 8, ... 36.
-    assert len(seen) == 9
-    with pauses() as seen:
-        for _ in Paced(items, clock=lambda: 0.0):
-            pass
-    assert seen == [], "work that takes no time never pauses"
-
-
 @pytest.mark.parametrize("signal", ["spans", "logs"])
 def test_batches_pause_inside_the_encoder(
-    signal: str, settings: Settings, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+    signal: str, settings: Settings, receiver: Receiver
 ) -> None:
-    monkeypatch.setattr(_pacing, "PAUSE_AFTER_SECONDS", 0.0)  # a pause before every item
     scrubber = Scrubber((), ())
     exporter: Any
     if signal == "spans":
@@ -120,7 +104,7 @@ def test_batches_pause_inside_the_encoder(
         result = exporter.export(batch)
     assert result in (SpanExportResult.SUCCESS, LogRecordExportResult.SUCCESS)
     encoding = [stack for stack in seen if encoder in stack]
-    assert len(encoding) == BATCH
-    assert len(seen) - len(encoding) == BATCH, "scrubbing is paced too"
+    assert len(encoding) == BATCH // EVERY - 1
+    assert len(seen) - len(encoding) == BATCH // EVERY - 1, "scrubbing is paced too"
     assert len(arrived()) == BATCH
     exporter.shutdown()
