@@ -22,9 +22,9 @@ from typing import Any
 
 from starlette.routing import Match
 
-logger = logging.getLogger("connect_otel")
+from connect_otel._mounted_routes import RouteDetails
 
-RouteDetails = Callable[[Any], "str | None"]
+logger = logging.getLogger("connect_otel")
 
 
 def install() -> None:
