@@ -134,19 +134,16 @@ def test_routes_added_later_are_found(connects_lookup: Any) -> None:
 def test_the_contribs_span_details_use_it_and_mounts_are_looked_into(
     connects_lookup: Any,
 ) -> None:
-    _mounted_routes.install()
-    try:
-        lookup = instrumentation._get_route_details
-        assert lookup.__wrapped__ is connects_lookup, "the mount lookup wraps Connect's"
-        _fastapi_routes.install()
-        assert instrumentation._get_route_details is lookup, "installed once"
-        name, attributes = instrumentation._get_default_span_details(
-            scope(app(), "GET", "/admin/book/list")
-        )
-        assert name == "GET /admin/{identity}/list"
-        assert attributes["http.route"] == "/admin/{identity}/list"
-    finally:
-        instrumentation._get_route_details = connects_lookup
+    _mounted_routes.install()  # the fixture's monkeypatch puts the contrib's back afterwards
+    lookup = instrumentation._get_route_details
+    assert lookup.__wrapped__ is connects_lookup, "the mount lookup wraps Connect's"
+    _fastapi_routes.install()
+    assert instrumentation._get_route_details is lookup, "installed once"
+    name, attributes = instrumentation._get_default_span_details(
+        scope(app(), "GET", "/admin/book/list")
+    )
+    assert name == "GET /admin/{identity}/list"
+    assert attributes["http.route"] == "/admin/{identity}/list"
 
 
 def test_a_failing_lookup_gives_the_contribs_answer(
