@@ -6,9 +6,10 @@ a family run at once, and a separate load process sends each a warm-up, then its
 turn, a small block at a time, each on a fresh connection: the machine's speed drifts from one
 minute to the next, and interleaving this finely makes every set-up see the same machine.
 Server CPU is read from /proc for the whole process tree (all threads, so background export
-counts) once the export queues have drained. Each round starts fresh servers. Every sample goes
-to results/results.json; report.py turns that file into the tables, the verdicts against the
-targets and the chart.
+counts) once the export queues have drained. The receivers decode what arrived after the round:
+a real ingest endpoint decodes on another machine, not beside the servers being measured. Each
+round starts fresh servers. Every sample goes to results/results.json; report.py turns that
+file into the tables, the verdicts against the targets and the chart.
 
     python integration/benchmarks/bench.py [--rounds 5] [--requests 2000] [--block 50] [--publish]
 """
@@ -150,7 +151,9 @@ def measure_round(setups: list[Setup], warmup: int, count: int, block: int) -> d
     """
     with ExitStack() as stack:
         logs_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        receivers = [stack.enter_context(Receiver(token=TOKEN)) for _ in setups]
+        receivers = [
+            stack.enter_context(Receiver(token=TOKEN, decode_when_read=True)) for _ in setups
+        ]
         servers = []
         for setup, receiver in zip(setups, receivers, strict=True):
             port = free_port()

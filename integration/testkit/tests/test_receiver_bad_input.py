@@ -15,6 +15,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.trace.v1 import trace_pb2
 
 from connect_testkit.receiver import Receiver, print_arrival
+from connect_testkit.receiver.decoding import Undecodable
 from connect_testkit.scripts import run_python
 
 TOKEN = "t"
@@ -205,3 +206,36 @@ def test_a_gzip_body_of_several_members_is_read_whole(receiver: Receiver) -> Non
     body = gzip.compress(encoded[:7]) + gzip.compress(encoded[7:])
     assert send(receiver, "/v1/traces", body, GZIP) == 200
     assert [s.name for s in receiver.spans()] == ["first", "second"]
+
+
+def test_a_receiver_that_decodes_when_read_records_what_one_that_decodes_at_once_does() -> None:
+    bodies = [
+        ("/v1/traces", gzip.compress(one_span("first")), GZIP),
+        ("/v1/traces", one_span("second"), AUTH),
+    ]
+    recorded = []
+    for later in (False, True):
+        with Receiver(token=TOKEN, decode_when_read=later) as receiver:
+            for path, body, headers in bodies:
+                assert send(receiver, path, body, headers) == 200
+            recorded.append([(s.name, s.trace_id, s.attributes) for s in receiver.spans()])
+    assert recorded[1] == recorded[0]
+    assert [name for name, _, _ in recorded[1]] == ["first", "second"]
+
+
+def test_a_body_kept_undecoded_fails_when_read_and_the_rest_stay_readable() -> None:
+    with Receiver(token=TOKEN, decode_when_read=True) as receiver:
+        # Answered before decoding, where a receiver decoding at once answers 400.
+        assert send(receiver, "/v1/traces", b"\xff not protobuf", AUTH) == 200
+        assert send(receiver, "/v1/traces", one_span(), AUTH) == 200
+        # What it checks before reading a body is still checked.
+        assert send(receiver, "/v1/traces", one_span(), {"Authorization": "Bearer no"}) == 401
+        assert send(receiver, "/v1/traces", one_span(), {**AUTH, "Content-Encoding": "br"}) == 415
+        with pytest.raises(Undecodable):
+            receiver.spans()
+        assert [s.name for s in receiver.spans()] == ["good"]
+
+
+def test_decoding_when_read_cannot_report_arrivals() -> None:
+    with pytest.raises(ValueError, match="on_arrival"):
+        Receiver(decode_when_read=True, on_arrival=lambda kind, item: None)

@@ -211,6 +211,11 @@ def gunzip(body: bytes, limit: int = MAX_DECOMPRESSED_BYTES) -> bytes:
     return bytes(out)
 
 
+def export_records(signal: Signal, body: bytes, gzipped: bool) -> list[Any]:
+    """The records in an export request's body as it came, gzip-compressed or not."""
+    return otlp_records(signal, gunzip(body) if gzipped else body)
+
+
 def otlp_records(signal: Signal, body: bytes) -> list[Any]:
     """The records in an OTLP export request of `signal`."""
     message = signal.request_type()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
 
@@ -20,8 +21,7 @@ from connect_testkit.receiver.decoding import (
     TooLarge,
     Undecodable,
     beacon_fields,
-    gunzip,
-    otlp_records,
+    export_records,
 )
 from connect_testkit.receiver.guard import RequestGuard
 from connect_testkit.receiver.records import Fault, Pageview, Request
@@ -45,6 +45,11 @@ class Receiver(Store):
 
     `request_timeout` bounds how long a client may take to send a whole request (its line,
     headers and body), and how long a kept-alive connection may stay silent.
+
+    With `decode_when_read`, an authorized export is answered 200 as it came and decoded when
+    `spans()`, `metrics()` or `logs()` first reads it; a body that does not decode then raises
+    `Undecodable` or `TooLarge` there. The benchmark's receivers share the machine with the
+    servers they measure, where a real ingest endpoint would decode elsewhere.
     """
 
     def __init__(
@@ -55,8 +60,12 @@ class Receiver(Store):
         record_file: TextIO | None = None,
         on_arrival: OnArrival | None = None,
         request_timeout: float = 10.0,
+        decode_when_read: bool = False,
     ) -> None:
+        if decode_when_read and on_arrival is not None:
+            raise ValueError("on_arrival needs each export decoded as it arrives")
         super().__init__(record_file=record_file, on_arrival=on_arrival)
+        self.decode_when_read = decode_when_read
         self.token = token
         self.host = host
         self._request_timeout = request_timeout
@@ -301,17 +310,19 @@ def _handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             self._authorized = True
             body = self._read(length)
             encoding = self.headers.get("Content-Encoding", "identity").strip().lower()
-            try:
-                if encoding == "gzip":
-                    body = gunzip(body)
-                elif encoding != "identity":
-                    raise _Refusal(415, b"unsupported Content-Encoding")
-                records = otlp_records(signal, body)
-            except Undecodable:
-                raise _Refusal(400, b"undecodable") from None
-            except TooLarge:
-                raise _Refusal(413, b"decompresses to too much") from None
-            receiver.record(signal.kind, records)
+            if encoding not in ("gzip", "identity"):
+                raise _Refusal(415, b"unsupported Content-Encoding")
+            gzipped = encoding == "gzip"
+            if receiver.decode_when_read:
+                receiver.keep_undecoded(signal.kind, partial(export_records, signal, body, gzipped))
+            else:
+                try:
+                    records = export_records(signal, body, gzipped)
+                except Undecodable:
+                    raise _Refusal(400, b"undecodable") from None
+                except TooLarge:
+                    raise _Refusal(413, b"decompresses to too much") from None
+                receiver.record(signal.kind, records)
             self._note(signal.name, 200, authorized=True)
             self._answer(200, signal.response, {"Content-Type": "application/x-protobuf"})
 

@@ -19,6 +19,8 @@ from connect_testkit.receiver.records import LogRecord, Metric, Pageview, Reques
 
 # Called with the kind of item ("spans", "metrics", "logs" or "pageviews") and the item.
 OnArrival = Callable[[str, Any], None]
+# An export kept as it came: decoding it gives its items.
+Undecoded = Callable[[], list[Any]]
 _Self = TypeVar("_Self", bound="Store")
 
 MAX_KEPT = 10_000
@@ -58,16 +60,21 @@ class Store:
         self._on_arrival = on_arrival
         self._recorded = _Recorded()
         self._lock = threading.Lock()
+        self._undecoded: deque[tuple[str, Undecoded]] = deque()
+        self._decoding = threading.Lock()
 
     def spans(self) -> list[Span]:
+        self._decode_kept()
         with self._lock:
             return list(self._recorded.spans)
 
     def metrics(self) -> list[Metric]:
+        self._decode_kept()
         with self._lock:
             return list(self._recorded.metrics)
 
     def logs(self) -> list[LogRecord]:
+        self._decode_kept()
         with self._lock:
             return list(self._recorded.logs)
 
@@ -82,6 +89,7 @@ class Store:
     def clear(self) -> None:
         with self._lock:
             self._recorded = _Recorded()
+            self._undecoded.clear()
 
     def summary(self) -> str:
         spans, logs = self.spans(), self.logs()
@@ -125,6 +133,21 @@ class Store:
                 self._record_file.flush()
             if self._on_arrival is not None:
                 self._on_arrival(kind, item)
+
+    def keep_undecoded(self, kind: str, decode: Undecoded) -> None:
+        """An export of `kind` to decode when first read, in the order exports arrived."""
+        with self._lock:
+            self._undecoded.append((kind, decode))
+
+    def _decode_kept(self) -> None:
+        # One at a time: an export that fails to decode raises here, and the rest stay kept.
+        with self._decoding:
+            while True:
+                with self._lock:
+                    if not self._undecoded:
+                        return
+                    kind, decode = self._undecoded.popleft()
+                self.record(kind, decode())
 
     def note(self, request: Request) -> None:
         with self._lock:
