@@ -22,8 +22,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from connect_otel import _exporters
-from connect_otel._pacing import EVERY, Paced
+from connect_otel import _exporters, _pacing
+from connect_otel._pacing import EVERY, PAUSE_SECONDS, Paced
 from connect_otel._scrubbing import Scrubber
 from connect_otel._scrubbing_exporters import ScrubbingLogExporter
 from connect_otel._span_steps import SpanStepsExporter
@@ -77,11 +77,17 @@ def finished_log_records(count: int) -> Any:
     return memory.get_finished_logs()
 
 
-def test_a_paced_batch_is_the_same_batch() -> None:
+def test_a_paced_batch_is_the_same_batch_with_a_pause_every_few_items(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(_pacing, "sleep", slept.append)
     items = list(range(BATCH + 3))
     paced = Paced(items)
     assert list(paced) == items and len(paced) == len(items)
     assert paced[5] == 5 and paced[-1] == items[-1] and list(paced[2:4]) == [2, 3]
+    # Long enough for a request thread let in to finish its work, not no time at all.
+    assert slept == [PAUSE_SECONDS] * (BATCH // EVERY) and PAUSE_SECONDS > 0
 
 
 @pytest.mark.parametrize("signal", ["spans", "logs"])
