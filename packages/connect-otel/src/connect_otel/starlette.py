@@ -16,7 +16,7 @@ from opentelemetry import trace
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from connect_otel import _fastapi_routes, _mounted_routes
+from connect_otel import _asgi_headers, _fastapi_routes, _mounted_routes
 from connect_otel._asgi_server_spans import AsgiTracerProvider
 from connect_otel._development_metrics import request_meter_provider
 from connect_otel._logbridge import remember_span_context
@@ -39,6 +39,7 @@ def init_app(app: Starlette, **settings: object) -> bool:
     # already serving takes no middleware: its escaped exceptions are exported without a trace.
     with suppress(RuntimeError):
         app.add_middleware(_RememberSpanOnError)
+    _asgi_headers.install()
     _fastapi_routes.install()  # first: `_mounted_routes` wraps what it puts in place
     _mounted_routes.install()
     if _is_fastapi(app):
