@@ -4,7 +4,9 @@ The SDK's `Histogram.record` cleans the attributes a second time and hashes them
 series: about half of its 12 µs a request. Connect builds its attributes clean and finds the
 series by a tuple it already has. Each series sits where the SDK keeps its own (in the
 instrument's view match of every reader), so each reader collects, wraps and exports it with
-its own temporality, scope and resource, as if the SDK had aggregated it.
+its own temporality, scope and resource, as if the SDK had aggregated it. With the SDK's default
+exemplar filter and reservoir, the exemplar is decided and kept in one look at the span
+(`LastInEachBucket`, the SDK reservoir's rules) instead of the filter's and the reservoir's two.
 
 The API has no asynchronous histogram, and a reader-level hook would reach only Connect's own
 reader (and the SDK does not call a reader whose collection is otherwise empty), so the series
@@ -26,7 +28,13 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from opentelemetry.context import Context, get_current
 from opentelemetry.metrics import Meter
-from opentelemetry.sdk.metrics import ExemplarReservoir, Histogram
+from opentelemetry.sdk.metrics import (
+    AlignedHistogramBucketExemplarReservoir,
+    Exemplar,
+    ExemplarReservoir,
+    Histogram,
+    TraceBasedExemplarFilter,
+)
 from opentelemetry.sdk.metrics._internal._view_instrument_match import (
     _hash_attributes,
     _ViewInstrumentMatch,
@@ -40,6 +48,8 @@ from opentelemetry.sdk.metrics._internal.measurement_consumer import (
     SynchronousMeasurementConsumer,
 )
 from opentelemetry.sdk.metrics.export import AggregationTemporality, HistogramDataPoint
+from opentelemetry.trace import INVALID_SPAN, SpanContext, get_current_span
+from opentelemetry.util.types import Attributes as AnyAttributes
 
 Key = TypeVar("Key", bound=Hashable)
 KeyIn = TypeVar("KeyIn", bound=Hashable, contravariant=True)
@@ -100,6 +110,9 @@ class _Recorded(Generic[Key]):
 class _Entry:
     attributes: Attributes
     series: tuple[Series, ...] | None  # None: the SDK records this attribute set itself
+    # True when every series keeps its exemplars in `LastInEachBucket` and the filter is the
+    # SDK's default (trace-based): the span is then looked at once, here, for all of them.
+    trace_based_exemplars: bool = False
 
 
 class OwnedHistogram(Generic[Key]):
@@ -130,10 +143,18 @@ class OwnedHistogram(Generic[Key]):
             self.instrument.record(amount, entry.attributes, context)
             return
         context = context or get_current()
-        now = time_ns()
         bucket = bisect_left(self._boundaries, amount)
         for one in series:
             one.add(amount, bucket)
+        if entry.trace_based_exemplars:
+            # What the trace-based filter and the aligned reservoir decide, in one look.
+            span_context = get_current_span(context).get_span_context()
+            if span_context.trace_flags.sampled:
+                now = time_ns()
+                for one in series:
+                    one.reservoir.keep(bucket, amount, now, entry.attributes, span_context)  # type: ignore[attr-defined]
+            return
+        now = time_ns()
         if self._exemplar_filter.should_sample(amount, now, entry.attributes, context):
             for one in series:
                 one.reservoir.offer(amount, now, entry.attributes, context)
@@ -152,7 +173,13 @@ class OwnedHistogram(Generic[Key]):
                     for storage in storages.values()
                     for match in storage._get_or_init_view_instrument_match(self.instrument)
                 ]
-                entry = _Entry(attributes, self._series(attributes, matches))
+                series = self._series(attributes, matches)
+                trace_based = (
+                    series is not None
+                    and type(self._exemplar_filter) is TraceBasedExemplarFilter
+                    and all(type(one.reservoir) is LastInEachBucket for one in series)
+                )
+                entry = _Entry(attributes, series, trace_based)
                 self._entries[key] = entry
             return entry
 
@@ -172,6 +199,8 @@ class OwnedHistogram(Generic[Key]):
                     reservoir = match._view._exemplar_reservoir_factory(
                         _ExplicitBucketHistogramAggregation
                     )(boundaries=self._boundaries)  # type: ignore[call-arg]
+                    if type(reservoir) is AlignedHistogramBucketExemplarReservoir:
+                        reservoir = LastInEachBucket(self._boundaries)
                     existing = Series(dict(attributes), self._boundaries, reservoir, time_ns())
                     # Not an SDK aggregation, but it answers the two calls the SDK makes of one.
                     match._attributes_aggregation[hashed] = existing  # type: ignore[assignment]
@@ -294,3 +323,61 @@ class Series:
             min=min_,
             max=max_,
         )
+
+
+# A kept measurement: value, time, attributes, span id, trace id.
+_Kept = tuple[float, int, AnyAttributes, int | None, int | None]
+
+
+class LastInEachBucket(ExemplarReservoir):
+    """The SDK's `AlignedHistogramBucketExemplarReservoir` (the last measurement offered in each
+    bucket, with the span it was made in), which the SDK's explicit-bucket histograms use
+    unless a view names another. The owned record writes to it directly (`keep`), the span
+    already looked at; `offer` is the SDK reservoir's, for what the SDK's record path hands on.
+    The differential tests compare the exemplars both produce."""
+
+    def __init__(self, boundaries: tuple[float, ...]) -> None:
+        self._boundaries = boundaries
+        self._lock = threading.Lock()
+        self._kept: dict[int, _Kept] = {}
+
+    def keep(
+        self,
+        bucket: int,
+        value: float,
+        time_unix_nano: int,
+        attributes: AnyAttributes,
+        span_context: SpanContext,
+    ) -> None:
+        kept = (value, time_unix_nano, attributes, span_context.span_id, span_context.trace_id)
+        with self._lock:
+            self._kept[bucket] = kept
+
+    def offer(
+        self, value: float, time_unix_nano: int, attributes: AnyAttributes, context: Context
+    ) -> None:
+        bucket = bisect_left(self._boundaries, value)  # the SDK records only finite values
+        span = get_current_span(context)
+        with self._lock:
+            if span is INVALID_SPAN:  # the SDK keeps the bucket's last span, if any
+                previous = self._kept.get(bucket)
+                span_id, trace_id = (previous[3], previous[4]) if previous else (None, None)
+            else:
+                span_context = span.get_span_context()
+                span_id, trace_id = span_context.span_id, span_context.trace_id
+            self._kept[bucket] = (value, time_unix_nano, attributes, span_id, trace_id)
+
+    def collect(self, point_attributes: AnyAttributes) -> list[Exemplar]:
+        with self._lock:
+            kept, self._kept = self._kept, {}
+        point = point_attributes or {}
+        return [
+            Exemplar(
+                {k: v for k, v in attributes.items() if k not in point} if attributes else None,
+                value,
+                time_unix_nano,
+                span_id,
+                trace_id,
+            )
+            for _, (value, time_unix_nano, attributes, span_id, trace_id) in sorted(kept.items())
+        ]

@@ -18,6 +18,8 @@ from opentelemetry.instrumentation._semconv import HTTP_DURATION_HISTOGRAM_BUCKE
 from opentelemetry.metrics import NoOpMeter
 from opentelemetry.metrics._internal import _ProxyMeter
 from opentelemetry.sdk.metrics import (
+    AlignedHistogramBucketExemplarReservoir,
+    AlwaysOffExemplarFilter,
     AlwaysOnExemplarFilter,
     ExemplarFilter,
     Histogram,
@@ -41,7 +43,12 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 from connect_otel import _owned_histogram
 from connect_otel._development_metrics import KeyedByAttributes, OwnedDuration
-from connect_otel._owned_histogram import OwnedHistogram, Series, histogram_recorder
+from connect_otel._owned_histogram import (
+    LastInEachBucket,
+    OwnedHistogram,
+    Series,
+    histogram_recorder,
+)
 from connect_otel._request_metrics import DURATION_BUCKETS, DurationKey, duration_attributes
 from connect_otel.plain import duration as plain_duration
 
@@ -196,6 +203,62 @@ def test_exemplars_only_for_sampled_spans(clock: Clock) -> None:
     (point,) = own.resource_metrics[0].scope_metrics[0].metrics[0].data.data_points
     assert point.count == 3
     assert [(e.value, e.trace_id, e.span_id) for e in point.exemplars] == [(0.02, 0xABC1, 0xDEF1)]
+
+
+class AppsReservoir(AlignedHistogramBucketExemplarReservoir):
+    """A reservoir of the app's own, named by a view."""
+
+
+def test_the_sdks_default_reservoir_is_kept_by_connect_and_another_is_left_in_place(
+    clock: Clock,
+) -> None:
+    owned = Pair()
+    other = Pair(
+        views=[
+            View(
+                instrument_name=NAME,
+                exemplar_reservoir_factory=lambda _: AppsReservoir,
+            )
+        ]
+    )
+    for pair in (owned, other):
+        for number, amount in enumerate(VALUES):
+            clock.tick()
+            with trace.use_span(span(number % 2 == 0, number)):
+                pair.record(amount, ITEM)
+        ((sdk, own),) = pair.collect()
+        assert own == sdk
+    assert isinstance(owned.own, OwnedHistogram) and isinstance(other.own, OwnedHistogram)
+    (owned_entry,) = owned.own._entries.values()
+    (other_entry,) = other.own._entries.values()
+    assert owned_entry.trace_based_exemplars and owned_entry.series is not None
+    assert type(owned_entry.series[0].reservoir) is LastInEachBucket
+    assert not other_entry.trace_based_exemplars and other_entry.series is not None
+    assert type(other_entry.series[0].reservoir) is AppsReservoir
+
+
+@pytest.mark.parametrize(
+    "exemplar_filter", [AlwaysOnExemplarFilter(), AlwaysOffExemplarFilter()], ids=["on", "off"]
+)
+def test_other_exemplar_filters_keep_what_the_sdk_keeps(
+    clock: Clock, exemplar_filter: ExemplarFilter
+) -> None:
+    pair = Pair(exemplar_filter=exemplar_filter)
+    # In one bucket: a sampled span, then none at all (the SDK keeps the span's ids for the
+    # second measurement), then through the instrument itself, inside and outside a span.
+    with trace.use_span(span(True, 4)):
+        pair.record(0.3, ITEM)
+    clock.tick()
+    pair.record(0.35, ITEM)
+    assert isinstance(pair.own, OwnedHistogram)
+    for recorded in (pair.own.instrument, pair.sdk):
+        recorded.record(0.4, duration_attributes(ITEM))
+        with trace.use_span(span(False, 5)):
+            recorded.record(0.45, duration_attributes(ITEM))
+    ((sdk, own),) = pair.collect()
+    assert own == sdk
+    (entry,) = pair.own._entries.values()
+    assert not entry.trace_based_exemplars
 
 
 def totals(data: Sequence[MetricsData | None]) -> dict[str, tuple[Any, ...]]:
