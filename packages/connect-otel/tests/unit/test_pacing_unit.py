@@ -6,6 +6,7 @@ pauses would all come first) or if the SDK's exporter stops handing it to Connec
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -23,7 +24,13 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from connect_otel import _exporters, _pacing
-from connect_otel._pacing import EVERY, PAUSE_SECONDS, Paced
+from connect_otel._pacing import (
+    EVERY,
+    PASSED_AFTER_UNUSED,
+    PAUSE_SECONDS,
+    Paced,
+    pause_was_used,
+)
 from connect_otel._scrubbing import Scrubber
 from connect_otel._scrubbing_exporters import ScrubbingLogExporter
 from connect_otel._span_steps import SpanStepsExporter
@@ -77,23 +84,85 @@ def finished_log_records(count: int) -> Any:
     return memory.get_finished_logs()
 
 
+class OtherThreads:
+    """The process's CPU clock, with the CPU other threads take during each pause decided by
+    the test: `used` says, pause by pause, whether another thread ran."""
+
+    def __init__(self, used: list[bool]) -> None:
+        self.used = used
+        self.process = self.thread = 0.0
+        self.pauses: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        # The pausing thread's own system call takes CPU too, and is not another's.
+        self.thread += 0.0001
+        self.process += 0.0001 + (0.001 if self.used[len(self.pauses)] else 0.000001)
+        self.pauses.append(seconds)
+
+
+def paced_with(
+    monkeypatch: pytest.MonkeyPatch, used: list[bool], count: int
+) -> tuple[list[int], OtherThreads]:
+    """Iterates `count` items; the indexes after which it paused, and the clock it used."""
+    other = OtherThreads(used)
+    monkeypatch.setattr(_pacing, "sleep", other.sleep)
+    monkeypatch.setattr(_pacing, "process_time", lambda: other.process)
+    monkeypatch.setattr(_pacing, "thread_time", lambda: other.thread)
+    paused_at: list[int] = []
+    for item in Paced(list(range(count))):
+        if len(other.pauses) > len(paused_at):
+            paused_at.append(item)
+    return paused_at, other
+
+
 def test_a_paced_batch_is_the_same_batch_with_a_pause_every_few_items(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    slept: list[float] = []
-    monkeypatch.setattr(_pacing, "sleep", slept.append)
+    paused_at, other = paced_with(monkeypatch, [True] * 8, BATCH + 3)
+    assert paused_at == [EVERY, 2 * EVERY, 3 * EVERY, 4 * EVERY]
+    # Long enough for a request thread let in to finish its work, not no time at all.
+    assert other.pauses == [PAUSE_SECONDS] * 4 and PAUSE_SECONDS > 0
     items = list(range(BATCH + 3))
     paced = Paced(items)
     assert list(paced) == items and len(paced) == len(items)
     assert paced[5] == 5 and paced[-1] == items[-1] and list(paced[2:4]) == [2, 3]
-    # Long enough for a request thread let in to finish its work, not no time at all.
-    assert slept == [PAUSE_SECONDS] * (BATCH // EVERY) and PAUSE_SECONDS > 0
+
+
+def test_pause_points_are_passed_by_after_a_pause_nobody_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Unused, then (three points passed) used, used, then unused again.
+    paused_at, _ = paced_with(monkeypatch, [False, True, True, False, True], EVERY * 12)
+    skipped = PASSED_AFTER_UNUSED + 1
+    assert PASSED_AFTER_UNUSED == 3
+    points = (1, 1 + skipped, 2 + skipped, 3 + skipped, 3 + 2 * skipped)
+    assert paused_at == [EVERY * n for n in points]
+    assert paced_with(monkeypatch, [False] * 4, EVERY * 12)[0] == [EVERY, 5 * EVERY, 9 * EVERY]
+
+
+def test_a_pause_another_thread_ran_in_counts_as_used() -> None:
+    running, stop = threading.Event(), threading.Event()
+
+    def spin() -> None:
+        running.set()
+        while not stop.is_set():
+            pass
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    try:
+        running.wait(5)
+        assert pause_was_used()
+    finally:
+        stop.set()
+        spinner.join(5)
 
 
 @pytest.mark.parametrize("signal", ["spans", "logs"])
 def test_batches_pause_inside_the_encoder(
-    signal: str, settings: Settings, receiver: Receiver
+    signal: str, settings: Settings, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(_pacing, "USED_SECONDS", -1.0)  # every pause counts as used
     scrubber = Scrubber((), ())
     exporter: Any
     if signal == "spans":
