@@ -110,9 +110,9 @@ class _Recorded(Generic[Key]):
 class _Entry:
     attributes: Attributes
     series: tuple[Series, ...] | None  # None: the SDK records this attribute set itself
-    # True when every series keeps its exemplars in `LastInEachBucket` and the filter is the
-    # SDK's default (trace-based): the span is then looked at once, here, for all of them.
-    trace_based_exemplars: bool = False
+    # The series' reservoirs when each is a `LastInEachBucket` and the filter is the SDK's
+    # default (trace-based): the span is then looked at once, in `record`, for all of them.
+    trace_based_exemplars: tuple[LastInEachBucket, ...] = ()
 
 
 class OwnedHistogram(Generic[Key]):
@@ -151,8 +151,8 @@ class OwnedHistogram(Generic[Key]):
             span_context = get_current_span(context).get_span_context()
             if span_context.trace_flags.sampled:
                 now = time_ns()
-                for one in series:
-                    one.reservoir.keep(bucket, amount, now, entry.attributes, span_context)  # type: ignore[attr-defined]
+                for reservoir in entry.trace_based_exemplars:
+                    reservoir.keep(bucket, amount, now, entry.attributes, span_context)
             return
         now = time_ns()
         if self._exemplar_filter.should_sample(amount, now, entry.attributes, context):
@@ -174,12 +174,7 @@ class OwnedHistogram(Generic[Key]):
                     for match in storage._get_or_init_view_instrument_match(self.instrument)
                 ]
                 series = self._series(attributes, matches)
-                trace_based = (
-                    series is not None
-                    and type(self._exemplar_filter) is TraceBasedExemplarFilter
-                    and all(type(one.reservoir) is LastInEachBucket for one in series)
-                )
-                entry = _Entry(attributes, series, trace_based)
+                entry = _Entry(attributes, series, self._trace_based_exemplars(series))
                 self._entries[key] = entry
             return entry
 
@@ -208,6 +203,14 @@ class OwnedHistogram(Generic[Key]):
                 return None
             found.append(existing)
         return tuple(found)
+
+    def _trace_based_exemplars(
+        self, series: tuple[Series, ...] | None
+    ) -> tuple[LastInEachBucket, ...]:
+        if series is None or type(self._exemplar_filter) is not TraceBasedExemplarFilter:
+            return ()
+        owned = [one.reservoir for one in series if isinstance(one.reservoir, LastInEachBucket)]
+        return tuple(owned) if len(owned) == len(series) else ()
 
     def _aggregates_as_the_sdk_would(self, match: _ViewInstrumentMatch) -> bool:
         aggregation = match._aggregation
