@@ -131,13 +131,13 @@ def test_a_paced_batch_is_the_same_batch_with_a_pause_every_few_items(
 def test_pause_points_are_passed_by_after_a_pause_nobody_used(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Unused, then (three points passed) used, used, then unused again.
-    paused_at, _ = paced_with(monkeypatch, [False, True, True, False, True], EVERY * 12)
-    skipped = PASSED_AFTER_UNUSED + 1
-    assert PASSED_AFTER_UNUSED == 3
-    points = (1, 1 + skipped, 2 + skipped, 3 + skipped, 3 + 2 * skipped)
-    assert paused_at == [EVERY * n for n in points]
-    assert paced_with(monkeypatch, [False] * 4, EVERY * 12)[0] == [EVERY, 5 * EVERY, 9 * EVERY]
+    assert PASSED_AFTER_UNUSED == 1
+    # Unused (the next point passed by), used, used, unused (passed by), then used.
+    used = [False, True, True, False, *[True] * 5]
+    paused_at, _ = paced_with(monkeypatch, used, EVERY * 12)
+    assert paused_at == [EVERY * n for n in (1, 3, 4, 5, 7, 8, 9, 10, 11)]
+    nobody = paced_with(monkeypatch, [False] * 6, EVERY * 12)[0]
+    assert nobody == [EVERY * n for n in (1, 3, 5, 7, 9, 11)]
 
 
 def test_a_pause_another_thread_ran_in_counts_as_used() -> None:
