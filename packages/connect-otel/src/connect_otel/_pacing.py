@@ -10,7 +10,7 @@ socket call. The items, their order and the exported data are the same, and so i
 size.
 
 A pause no other thread used is a system call and a cooling of the export thread's caches for
-nothing: after one, the next few pause points are passed by, until a pause is used again.
+nothing: after one, the next pause point is passed by (`PASSED_AFTER_UNUSED`).
 """
 
 from __future__ import annotations
